@@ -13,6 +13,10 @@
 //    ends reading: everything before it has already been returned, and error() then says
 //    what was wrong and where. Nothing throws; nothing asserts on file contents.
 //  - One reader is used by one thread at a time.
+//  - Two implementations: the hand-written readers (PcapFileReader, PcapngFileReader:
+//    mmap or block reads, records point into the mapping, no per-packet allocation) are
+//    the default; LibpcapFileReader (pcap_next_ex) exists as an independent cross-check
+//    and a benchmark baseline. See src/capture/README.md for why.
 
 #include <cstdint>
 #include <memory>
@@ -38,14 +42,26 @@ struct CaptureInfo {
   };
   std::vector<LinkType> link_types;
   uint32_t interface_count = 0;  // pcapng: number of IDBs across sections; pcap: 1
-  uint32_t snaplen = 0;
+  uint32_t snaplen = 0;          // pcap: the header's; pcapng: the first IDB's
+};
+
+enum class ReaderKind : uint8_t {
+  kHandWritten,  // PcapFileReader / PcapngFileReader (default)
+  kLibpcap,      // LibpcapFileReader: pcap_open_offline_with_tstamp_precision + pcap_next_ex
 };
 
 class CaptureReader {
  public:
   virtual ~CaptureReader() = default;
 
+  // `path` "-" reads standard input (hand-written readers only); FIFOs and other
+  // non-mappable inputs are read in blocks.
   static Result<std::unique_ptr<CaptureReader>> open(const std::string& path);
+  static Result<std::unique_ptr<CaptureReader>> open(const std::string& path, ReaderKind kind);
+  // Reads a capture held in memory (fuzzing, tests); the bytes are copied, `name`
+  // stands for the path in messages.
+  static Result<std::unique_ptr<CaptureReader>> open_buffer(const std::string& name,
+                                                            std::span<const uint8_t> bytes);
 
   virtual size_t read_batch(std::span<PacketRecord> out) = 0;
   // Known after open() for pcap; for pcapng it grows as IDBs and sections are read.
