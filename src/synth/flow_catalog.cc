@@ -1,0 +1,84 @@
+#include "synth/flow_catalog.h"
+
+#include <array>
+
+#include "synth/split_mix64.h"
+
+namespace flowlens::synth {
+namespace {
+
+// Chris Wellons' "lowbias32": every step (xor-shift, odd multiply) is invertible, so
+// the whole function is a bijection on 32 bits. That is what makes addresses unique.
+uint32_t permute32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x846CA68Bu;
+  x ^= x >> 16;
+  return x;
+}
+
+// Weighted by repetition: roughly the shares seen at an enterprise edge.
+constexpr std::array<uint16_t, 16> kTcpServices{443, 443, 443, 443, 443, 443, 80, 80,
+                                                 22,  25,  993, 3306, 5432, 8080, 8443, 445};
+constexpr std::array<uint16_t, 8> kUdpServices{53, 53, 53, 443, 443, 123, 4500, 51820};
+
+constexpr uint32_t kEphemeralFirst = 32768;
+constexpr uint32_t kEphemeralCount = 60999 - 32768 + 1;
+
+}  // namespace
+
+FlowCatalog::FlowCatalog(TrafficProfile profile, uint64_t seed)
+    : profile_(profile),
+      address_key_(static_cast<uint32_t>(SplitMix64::mix(seed ^ 0x5EED0001ull))),
+      attribute_key_(SplitMix64::mix(seed ^ 0x5EED0002ull)) {}
+
+FlowSpec FlowCatalog::flow(uint32_t index) const {
+  const uint32_t h = permute32(index ^ address_key_);
+  const uint64_t r = SplitMix64::mix(attribute_key_ + index);
+  FlowSpec spec;
+
+  // r: 16 bits each for protocol, family, service and client port (16 bits keep the
+  // modulo bias of the percentages below 0.2 %); r2 for the server host and TCP numbers.
+  const uint64_t r2 = SplitMix64::mix(r);
+  const uint32_t protocol_pick = static_cast<uint32_t>(r & 0xFFFF) % 100;
+  if (profile_ == TrafficProfile::k64b) {
+    spec.protocol = protocol_pick < 50 ? kProtoTcp : kProtoUdp;
+  } else {
+    spec.ip_version = static_cast<uint32_t>((r >> 16) & 0xFFFF) % 100 < 15 ? 6 : 4;
+    if (protocol_pick < 60) {
+      spec.protocol = kProtoTcp;
+    } else if (protocol_pick < 95) {
+      spec.protocol = kProtoUdp;
+    } else {
+      spec.protocol = spec.ip_version == 6 ? kProtoIcmpV6 : kProtoIcmp;
+    }
+  }
+
+  const auto hb = [h](int shift) { return static_cast<uint8_t>(h >> shift); };
+  const uint8_t server_host = static_cast<uint8_t>(1 + (r2 & 0xFFFF) % 254);
+  if (spec.ip_version == 4) {
+    spec.src = {10, hb(16), hb(8), hb(0)};
+    spec.dst = {198, 18, hb(24), server_host};
+  } else {
+    spec.src = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x0a, 0, 0, 0, 0, hb(24), hb(16), hb(8), hb(0)};
+    spec.dst = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x0b, 0, 0, 0, 0, 0, 0, hb(24), server_host};
+  }
+
+  const uint32_t service = static_cast<uint32_t>(r >> 32) & 0xFFFF;
+  const uint32_t client = static_cast<uint32_t>(r >> 48);
+  if (spec.protocol == kProtoTcp) {
+    spec.src_port = static_cast<uint16_t>(kEphemeralFirst + client % kEphemeralCount);
+    spec.dst_port = kTcpServices[service % kTcpServices.size()];
+    spec.tcp_isn = static_cast<uint32_t>(r2 >> 32);
+    spec.tcp_ack = permute32(static_cast<uint32_t>(r2));
+  } else if (spec.protocol == kProtoUdp) {
+    spec.src_port = static_cast<uint16_t>(kEphemeralFirst + client % kEphemeralCount);
+    spec.dst_port = kUdpServices[service % kUdpServices.size()];
+  } else {
+    spec.src_port = static_cast<uint16_t>(client);  // echo identifier
+  }
+  return spec;
+}
+
+}  // namespace flowlens::synth
