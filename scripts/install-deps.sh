@@ -11,8 +11,6 @@ PACKAGES=(
   libfmt-dev
   # peers and tools used by tests and benchmarks
   pmacct nfdump softflowd tshark tcpdump python3
-  # /usr/bin/time -v: peak memory per tool in bench/compare.sh
-  time
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -213,6 +214,16 @@ TEST(TrafficGenerator, SameSeedGivesTheSameBytesAndAnotherSeedDoesNot) {
   other.seed = 43;
   const auto c = testing::read_file(generate(other, "_c"));
   EXPECT_NE(a, c);
+}
+
+TEST(TrafficGenerator, AShorterFileIsAnExactPrefixOfALongerOneWithTheSameOptions) {
+  // bench/compare.py relies on this to give tshark the first packets of a big file.
+  GeneratorConfig config = small_config(TrafficProfile::kImix, 4000, 321);
+  const auto full = testing::read_file(generate(config, "_full"));
+  config.packets = 1500;
+  const auto prefix = testing::read_file(generate(config, "_prefix"));
+  ASSERT_LT(prefix.size(), full.size());
+  EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), full.begin()));
 }
 
 TEST(TrafficGenerator, RejectsSettingsOutsideTheirRangeWithAMessageNamingThem) {
