@@ -1,1 +1,238 @@
-// placeholder until the flow table lands
+#include "meter/flow_table.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace flowlens::meter {
+namespace {
+
+// a - b > limit for event times, without signed overflow on damaged timestamps.
+bool later_by_more_than(int64_t a, int64_t b, int64_t limit) {
+  return a > b && static_cast<uint64_t>(a) - static_cast<uint64_t>(b) > static_cast<uint64_t>(limit);
+}
+bool later_by_at_least(int64_t a, int64_t b, int64_t limit) {
+  return a > b && static_cast<uint64_t>(a) - static_cast<uint64_t>(b) >= static_cast<uint64_t>(limit);
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+}  // namespace
+
+FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink)
+    : config_(config), aggregation_(&aggregation), sink_(std::move(sink)) {
+  config_.max_flows = std::max<size_t>(config_.max_flows, 1);
+  // One spare slot at least, so a probe always ends at an empty slot.
+  max_capacity_ = std::max<size_t>(
+      static_cast<size_t>(std::ceil(static_cast<double>(config_.max_flows) / kMaxLoad)),
+      config_.max_flows + 1);
+  max_capacity_ = std::min<size_t>(max_capacity_, size_t{1} << 32);
+  capacity_ = std::clamp<size_t>(config_.initial_capacity, 16, max_capacity_);
+  slots_ = std::make_unique<Entry[]>(capacity_);
+  grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
+                                        : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);
+  out_.reserve(kOutputBatch);
+}
+
+void FlowTable::refresh_if_due(int64_t ts_ns) {
+  const int64_t r = config_.refresh_ns;
+  if (next_refresh_ns_ == INT64_MIN) {
+    next_refresh_ns_ = (floor_div(ts_ns, r) + 1) * r;
+    return;
+  }
+  if (ts_ns < next_refresh_ns_) return;
+  // pmacct's print plugin purges its whole cache every print_refresh_time seconds; the
+  // boundary here is the event time, aligned to multiples of the interval.
+  counters_.refreshed += size_;
+  ++counters_.refreshes;
+  flush();
+  next_refresh_ns_ = (floor_div(ts_ns, r) + 1) * r;
+}
+
+void FlowTable::update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_t bytes,
+                       uint64_t packets, uint8_t tcp_flags) {
+  ++counters_.packets;
+  if (ts_ns > now_ns_) now_ns_ = ts_ns;
+  if (config_.refresh_ns > 0) refresh_if_due(ts_ns);
+
+  const auto tag = static_cast<uint32_t>(hash >> 32);
+  size_t i = home_of(tag);
+  for (;;) {
+    Entry& e = slots_[i];
+    if (e.packets == 0) break;
+    if (e.tag == tag && e.key == key) {
+      bool cut = false;
+      if (config_.inactive_timeout_ns > 0 &&
+          later_by_more_than(ts_ns, e.last_ns, config_.inactive_timeout_ns)) {
+        ++counters_.expired_inactive;
+        cut = true;
+      } else if (config_.active_timeout_ns > 0 &&
+                 later_by_at_least(ts_ns, e.first_ns, config_.active_timeout_ns)) {
+        ++counters_.expired_active;
+        cut = true;
+      }
+      if (cut) {
+        emit(e);
+        ++counters_.flows_created;
+        e.packets = packets;
+        e.bytes = bytes;
+        e.first_ns = ts_ns;
+        e.last_ns = ts_ns;
+        e.tcp_flags = tcp_flags;
+        return;
+      }
+      e.packets += packets;
+      e.bytes += bytes;
+      e.first_ns = std::min(e.first_ns, ts_ns);
+      e.last_ns = std::max(e.last_ns, ts_ns);
+      e.tcp_flags |= tcp_flags;
+      return;
+    }
+    i = next(i);
+  }
+
+  if (size_ >= config_.max_flows) {
+    evict_one();
+    i = find_empty(tag);
+  } else if (size_ >= grow_at_) {
+    grow();
+    i = find_empty(tag);
+  }
+  Entry& e = slots_[i];
+  e.key = key;
+  e.tag = tag;
+  e.packets = packets;
+  e.bytes = bytes;
+  e.first_ns = ts_ns;
+  e.last_ns = ts_ns;
+  e.tcp_flags = tcp_flags;
+  ++size_;
+  ++counters_.flows_created;
+  counters_.peak_flows = std::max(counters_.peak_flows, size_);
+}
+
+size_t FlowTable::find_empty(uint32_t tag) const {
+  size_t i = home_of(tag);
+  while (slots_[i].packets != 0) i = next(i);
+  return i;
+}
+
+void FlowTable::grow() {
+  const size_t new_capacity = std::min(capacity_ * 2, max_capacity_);
+  auto old = std::move(slots_);
+  const size_t old_capacity = capacity_;
+  slots_ = std::make_unique<Entry[]>(new_capacity);
+  capacity_ = new_capacity;
+  grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
+                                        : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);
+  for (size_t k = 0; k < old_capacity; ++k) {
+    if (old[k].packets != 0) slots_[find_empty(old[k].tag)] = old[k];
+  }
+  sweep_cursor_ = 0;
+  evict_cursor_ = 0;
+  ++counters_.grows;
+}
+
+void FlowTable::erase_at(size_t slot) {
+  // Backward-shift deletion (Knuth 6.4 algorithm R): pull later members of the probe
+  // run into the hole unless their home lies cyclically in (hole, position].
+  size_t hole = slot;
+  size_t j = slot;
+  for (;;) {
+    j = next(j);
+    Entry& candidate = slots_[j];
+    if (candidate.packets == 0) break;
+    const size_t home = home_of(candidate.tag);
+    const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (stays) continue;
+    slots_[hole] = candidate;
+    hole = j;
+  }
+  slots_[hole].packets = 0;
+  --size_;
+}
+
+void FlowTable::evict_one() {
+  size_t best = SIZE_MAX;
+  size_t seen = 0;
+  size_t i = evict_cursor_;
+  for (size_t scanned = 0; scanned < capacity_ && seen < kEvictionSample; ++scanned) {
+    const Entry& e = slots_[i];
+    if (e.packets != 0) {
+      if (best == SIZE_MAX || e.last_ns < slots_[best].last_ns) best = i;
+      ++seen;
+    }
+    i = next(i);
+  }
+  evict_cursor_ = i;
+  if (best == SIZE_MAX) return;  // empty table: cannot happen when size_ >= max_flows >= 1
+  emit(slots_[best]);
+  ++counters_.evicted;
+  erase_at(best);
+}
+
+void FlowTable::sweep(size_t slots) {
+  if (size_ == 0 || (config_.inactive_timeout_ns <= 0 && config_.active_timeout_ns <= 0)) return;
+  slots = std::min(slots, capacity_);
+  // `k` counts slots passed; an erasure does not advance (a later entry may have moved
+  // into the slot), so the work is at most `slots` + the number of expired entries.
+  for (size_t k = 0; k < slots && size_ > 0;) {
+    const Entry& e = slots_[sweep_cursor_];
+    if (e.packets != 0) {
+      bool expired = false;
+      if (config_.inactive_timeout_ns > 0 &&
+          later_by_more_than(now_ns_, e.last_ns, config_.inactive_timeout_ns)) {
+        ++counters_.expired_inactive;
+        expired = true;
+      } else if (config_.active_timeout_ns > 0 &&
+                 later_by_at_least(now_ns_, e.first_ns, config_.active_timeout_ns)) {
+        ++counters_.expired_active;
+        expired = true;
+      }
+      if (expired) {
+        emit(e);
+        erase_at(sweep_cursor_);
+        continue;
+      }
+    }
+    sweep_cursor_ = next(sweep_cursor_);
+    ++k;
+  }
+}
+
+void FlowTable::emit(const Entry& e) {
+  FlowRecord r;
+  aggregation_->fill_record(e.key, r);
+  r.start_ns = e.first_ns;
+  r.end_ns = e.last_ns;
+  r.packets = e.packets;
+  r.bytes = e.bytes;
+  r.flows = 1;
+  r.tcp_flags = e.tcp_flags;
+  out_.push_back(r);
+  ++counters_.records_emitted;
+  if (out_.size() >= kOutputBatch) emit_batch();
+}
+
+void FlowTable::emit_batch() {
+  if (out_.empty()) return;
+  if (sink_) sink_(FlowBatch(out_.data(), out_.size()));
+  out_.clear();
+}
+
+void FlowTable::flush() {
+  for (size_t i = 0; i < capacity_; ++i) {
+    Entry& e = slots_[i];
+    if (e.packets != 0) {
+      emit(e);
+      e.packets = 0;
+    }
+  }
+  size_ = 0;
+  emit_batch();
+}
+
+}  // namespace flowlens::meter

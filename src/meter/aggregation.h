@@ -1,0 +1,73 @@
+#pragma once
+// Aggregation: which fields make up a flow key (pmacct's `aggregate` primitives) and how
+// a packet's key is built from them.
+//
+// Spec syntax (`--aggregate`): comma-separated pmacct primitive names:
+//   src_host, dst_host, src_net, dst_net, src_port, dst_port, proto, tos, src_mac,
+//   dst_mac, vlan, tcpflags, direction
+// src_net / dst_net take an optional prefix length for IPv4 and IPv6:
+//   src_net/24 (IPv4 /24, IPv6 /64), src_net/16/48 (IPv4 /16, IPv6 /48); default /24 and
+//   /64. (pmacct sets one `networks_mask` for both; one length per family and side is the
+//   smallest generalisation that stays meaningful for IPv6.)
+// `direction` needs at least one local network (--local-net); see flowlens::Direction.
+//
+// build_key() writes only the chosen fields; the others stay zero. Thread-compatible:
+// const methods may be called from several threads.
+
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "decode/packet/decoded_packet.h"
+#include "meter/flow_key.h"
+#include "model/flow_output.h"
+#include "model/flow_record.h"
+
+namespace flowlens::meter {
+
+// pmacct's default for pmacctd's print plugin in our tests: the 5-tuple.
+inline constexpr std::string_view kDefaultAggregate = "src_host,dst_host,src_port,dst_port,proto";
+
+class Aggregation {
+ public:
+  // The default aggregate (kDefaultAggregate), no local networks.
+  Aggregation();
+
+  // Parses `spec`; errors name the offending item. `local_nets` are the networks used
+  // for `direction`.
+  static Result<Aggregation> parse(std::string_view spec, std::vector<IpNetwork> local_nets = {});
+
+  FlowFields fields() const { return fields_; }
+  const std::vector<IpNetwork>& local_nets() const { return local_nets_; }
+
+  // Key of a decoded IP packet, with the transport ports to use (after fragment
+  // resolution: a later fragment carries its first fragment's ports).
+  void build_key(const decode::DecodedPacket& p, uint16_t src_port, uint16_t dst_port,
+                 FlowKey& key) const;
+
+  // Direction of a packet from `src` to `dst` relative to the local networks.
+  Direction direction(const IpAddress& src, const IpAddress& dst) const;
+
+  // Writes the key's fields (addresses, masks, ports, ...) into `record`.
+  void fill_record(const FlowKey& key, FlowRecord& record) const;
+
+  uint8_t src_mask(IpFamily f) const { return f == IpFamily::kV6 ? src_mask_v6_ : src_mask_v4_; }
+  uint8_t dst_mask(IpFamily f) const { return f == IpFamily::kV6 ? dst_mask_v6_ : dst_mask_v4_; }
+
+ private:
+  struct Empty {};
+  explicit Aggregation(Empty) {}
+  bool is_local(const IpAddress& a) const;
+
+  FlowFields fields_;
+  uint8_t src_mask_v4_ = 24;
+  uint8_t src_mask_v6_ = 64;
+  uint8_t dst_mask_v4_ = 24;
+  uint8_t dst_mask_v6_ = 64;
+  bool any_address_ = false;
+  std::vector<IpNetwork> local_nets_;
+  // IPv4 local networks as (network, mask) words for a branch-light lookup.
+  std::vector<std::pair<uint32_t, uint32_t>> local_v4_;
+};
+
+}  // namespace flowlens::meter

@@ -1,0 +1,139 @@
+#pragma once
+// FlowTable: the flow cache. Open addressing with linear probing over one array of
+// 96-byte entries (key + counters + times + a 32-bit hash tag), backward-shift deletion
+// (no tombstones), capacity not restricted to powers of two (home slot = tag * capacity
+// >> 32), grown x2 up to the capacity that --max-flows needs at load 0.75.
+//
+// Time is event time only: the packet timestamps passed to update(); the table's "now"
+// is the largest timestamp seen. Semantics (see README.md for the reasons):
+//  - inactive timeout: a packet arriving more than `inactive_timeout_ns` after its
+//    entry's last packet first emits the entry, then starts it afresh; the sweep emits
+//    entries idle for longer than that.
+//  - active timeout: a packet arriving `active_timeout_ns` or more after its entry's
+//    first packet emits the entry and starts it afresh (a long flow is cut every S s).
+//  - refresh: at every multiple of `refresh_ns` of event time (UTC-aligned), every entry
+//    is emitted and the table emptied (pmacct's print_refresh_time).
+//  - max flows: inserting into a full table first evicts (emits) the least recently
+//    updated entry among kEvictionSample entries at a rotating cursor (sampled LRU, as
+//    Redis does), counted in counters().evicted.
+// Expiry never scans the whole table per packet: sweep(n) looks at n slots from a
+// rotating cursor and the meter calls it once per batch, so the whole table is visited
+// once per ~capacity packets.
+//
+// Emitted records go to the sink in batches (std::function called per batch, never per
+// packet). Not thread-safe: one table per metering thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "meter/aggregation.h"
+#include "meter/flow_key.h"
+#include "model/flow_record.h"
+
+namespace flowlens::meter {
+
+inline constexpr int64_t kNsPerSecond = 1'000'000'000;
+
+struct FlowTableConfig {
+  size_t max_flows = 4'000'000;                    // live entries; must be >= 1
+  int64_t active_timeout_ns = 1800 * kNsPerSecond;  // 0 = never cut long flows
+  int64_t inactive_timeout_ns = 15 * kNsPerSecond;  // 0 = never expire idle flows
+  int64_t refresh_ns = 0;                           // 0 = no periodic purge
+  size_t initial_capacity = 1 << 14;                // slots before the first growth
+};
+
+struct FlowTableCounters {
+  uint64_t packets = 0;           // update() calls
+  uint64_t flows_created = 0;     // entries started (including restarts after a cut)
+  uint64_t records_emitted = 0;
+  uint64_t evicted = 0;           // emitted early because the table was full
+  uint64_t expired_inactive = 0;  // emitted by the inactive timeout
+  uint64_t expired_active = 0;    // emitted by the active timeout
+  uint64_t refreshed = 0;         // emitted by a refresh purge
+  uint64_t refreshes = 0;         // refresh purges done
+  size_t peak_flows = 0;
+  uint64_t grows = 0;
+};
+
+using FlowSink = std::function<void(FlowBatch)>;
+
+class FlowTable {
+ public:
+  // Exactly 96 bytes; `packets == 0` marks an empty slot.
+  struct Entry {
+    FlowKey key;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    int64_t first_ns = 0;
+    int64_t last_ns = 0;
+    uint32_t tag = 0;  // high 32 bits of the key's hash; home slot = tag * capacity >> 32
+    uint8_t tcp_flags = 0;
+    uint8_t pad[3] = {};
+  };
+  static_assert(sizeof(Entry) == 96);
+
+  static constexpr double kMaxLoad = 0.75;
+  static constexpr size_t kEvictionSample = 8;
+  static constexpr size_t kOutputBatch = 1024;
+
+  FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink);
+
+  // Adds `packets` packets / `bytes` bytes seen at `ts_ns` to the key's entry. `hash`
+  // must be hash_key(key).
+  void update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_t bytes, uint64_t packets,
+              uint8_t tcp_flags);
+
+  // Hints the cache about the slot update() will touch for `hash`.
+  void prefetch(uint64_t hash) const {
+    const Entry* e = &slots_[home_of(static_cast<uint32_t>(hash >> 32))];
+    __builtin_prefetch(e, 1, 3);
+    __builtin_prefetch(reinterpret_cast<const char*>(e) + 64, 1, 3);
+  }
+
+  // Expires idle/old entries among the next `slots` slots (no-op without timeouts).
+  void sweep(size_t slots);
+  // Emits every entry, empties the table and hands everything to the sink.
+  void flush();
+  // Hands records emitted so far (timeouts, evictions) to the sink.
+  void drain() { emit_batch(); }
+
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  size_t max_capacity() const { return max_capacity_; }
+  int64_t now_ns() const { return now_ns_; }
+  const FlowTableCounters& counters() const { return counters_; }
+  const FlowTableConfig& config() const { return config_; }
+
+ private:
+  size_t home_of(uint32_t tag) const {
+    return static_cast<size_t>((static_cast<uint64_t>(tag) * capacity_) >> 32);
+  }
+  size_t next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
+  void emit(const Entry& e);
+  void emit_batch();
+  void erase_at(size_t slot);
+  void evict_one();
+  void grow();
+  size_t find_empty(uint32_t tag) const;
+  void refresh_if_due(int64_t ts_ns);
+
+  FlowTableConfig config_;
+  const Aggregation* aggregation_;
+  FlowSink sink_;
+  std::unique_ptr<Entry[]> slots_;
+  size_t capacity_ = 0;
+  size_t max_capacity_ = 0;
+  size_t grow_at_ = 0;
+  size_t size_ = 0;
+  size_t sweep_cursor_ = 0;
+  size_t evict_cursor_ = 0;
+  int64_t now_ns_ = INT64_MIN;
+  int64_t next_refresh_ns_ = INT64_MIN;
+  std::vector<FlowRecord> out_;
+  FlowTableCounters counters_;
+};
+
+}  // namespace flowlens::meter

@@ -1,0 +1,247 @@
+#include "model/flow_output.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <ctime>
+
+namespace flowlens {
+namespace {
+
+struct NamedField {
+  FlowField field;
+  std::string_view name;
+};
+
+constexpr NamedField kFieldNames[] = {
+    {FlowField::kSrcHost, "src_host"}, {FlowField::kDstHost, "dst_host"},
+    {FlowField::kSrcNet, "src_net"},   {FlowField::kDstNet, "dst_net"},
+    {FlowField::kSrcPort, "src_port"}, {FlowField::kDstPort, "dst_port"},
+    {FlowField::kProto, "proto"},      {FlowField::kTos, "tos"},
+    {FlowField::kSrcMac, "src_mac"},   {FlowField::kDstMac, "dst_mac"},
+    {FlowField::kVlan, "vlan"},        {FlowField::kTcpFlags, "tcpflags"},
+    {FlowField::kDirection, "direction"},
+};
+
+// pmacct 1.7.7 src/pmacct-data.h `_protocols`: names for 0..133, the number otherwise.
+// Only the named entries are listed here; the rest print as decimal, as pmacct does.
+constexpr std::array<std::string_view, 134> make_protocol_names() {
+  std::array<std::string_view, 134> n{};
+  n[1] = "icmp";    n[2] = "igmp";     n[3] = "ggp";        n[4] = "ipencap";
+  n[6] = "tcp";     n[8] = "egp";      n[9] = "igp";        n[17] = "udp";
+  n[18] = "mux";    n[41] = "ipv6";    n[43] = "ipv6-route"; n[44] = "ipv6-frag";
+  n[46] = "rsvp";   n[47] = "gre";     n[50] = "esp";       n[51] = "ah";
+  n[55] = "mobile"; n[56] = "tlsp";    n[58] = "ipv6-icmp"; n[59] = "ipv6-nonxt";
+  n[60] = "ipv6-opts"; n[80] = "iso-ip"; n[83] = "vines";   n[88] = "eigrp";
+  n[89] = "ospf";   n[91] = "larp";    n[93] = "ax.25";     n[94] = "ipip";
+  n[98] = "encap";  n[102] = "pnni";   n[103] = "pim";      n[108] = "IPcomp";
+  n[111] = "ipx-in-ip"; n[112] = "vrrp"; n[115] = "l2tp";   n[124] = "isis";
+  n[132] = "sctp";  n[133] = "fc";
+  return n;
+}
+constexpr auto kProtocolNames = make_protocol_names();
+
+std::string mac_text(const std::array<uint8_t, 6>& m) {
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
+                     m[5]);
+}
+
+std::string net_text(const IpAddress& a, uint8_t mask) {
+  return a.empty() ? std::string("0.0.0.0") : a.masked(mask).to_string();
+}
+
+std::string host_text(const IpAddress& a) {
+  return a.empty() ? std::string("0.0.0.0") : a.to_string();
+}
+
+// Visits the aggregated fields in pmacct's order as (name, text, is_number).
+template <typename Visit>
+void visit_fields(const FlowRecord& r, FlowFields f, Visit&& visit) {
+  char scratch[4];
+  if (f.has(FlowField::kSrcMac)) visit("mac_src", mac_text(r.mac_src), false);
+  if (f.has(FlowField::kDstMac)) visit("mac_dst", mac_text(r.mac_dst), false);
+  if (f.has(FlowField::kVlan)) visit("vlan", std::to_string(r.vlan), true);
+  if (f.has(FlowField::kSrcHost)) visit("ip_src", host_text(r.src), false);
+  if (f.has(FlowField::kSrcNet)) visit("net_src", net_text(r.src, r.src_mask), false);
+  if (f.has(FlowField::kDstHost)) visit("ip_dst", host_text(r.dst), false);
+  if (f.has(FlowField::kDstNet)) visit("net_dst", net_text(r.dst, r.dst_mask), false);
+  if (f.has(FlowField::kSrcNet)) visit("mask_src", std::to_string(r.src_mask), true);
+  if (f.has(FlowField::kDstNet)) visit("mask_dst", std::to_string(r.dst_mask), true);
+  if (f.has(FlowField::kSrcPort)) visit("port_src", std::to_string(r.src_port), true);
+  if (f.has(FlowField::kDstPort)) visit("port_dst", std::to_string(r.dst_port), true);
+  if (f.has(FlowField::kTcpFlags)) visit("tcp_flags", std::to_string(r.tcp_flags), false);
+  if (f.has(FlowField::kProto)) {
+    visit("ip_proto", std::string(pmacct_protocol_name(r.ip_proto, scratch)), false);
+  }
+  if (f.has(FlowField::kTos)) visit("tos", std::to_string(r.tos), true);
+  if (f.has(FlowField::kDirection)) visit("direction", std::string(to_string(r.direction)), false);
+}
+
+}  // namespace
+
+std::string_view aggregate_name(FlowField f) {
+  for (const auto& nf : kFieldNames) {
+    if (nf.field == f) return nf.name;
+  }
+  return "?";
+}
+
+std::optional<FlowField> parse_aggregate_name(std::string_view name) {
+  for (const auto& nf : kFieldNames) {
+    if (nf.name == name) return nf.field;
+  }
+  return std::nullopt;
+}
+
+std::string_view pmacct_protocol_name(uint8_t proto, char (&scratch)[4]) {
+  if (proto < kProtocolNames.size() && !kProtocolNames[proto].empty()) {
+    return kProtocolNames[proto];
+  }
+  const auto end = fmt::format_to_n(scratch, sizeof scratch, "{}", proto).out;
+  return {scratch, static_cast<size_t>(end - scratch)};
+}
+
+std::string format_pmacct_time(int64_t ns) {
+  int64_t sec = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --sec;
+  }
+  const auto t = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return "0000-00-00 00:00:00.000000";
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
+}
+
+std::optional<FlowOutputFormat> parse_flow_output_format(std::string_view name) {
+  if (name == "jsonl" || name == "json") return FlowOutputFormat::kJsonLines;
+  if (name == "csv") return FlowOutputFormat::kCsv;
+  if (name == "table") return FlowOutputFormat::kTable;
+  return std::nullopt;
+}
+
+void append_json_line(const FlowRecord& r, FlowFields fields, std::string& out) {
+  out += "{\"event_type\": \"purge\"";
+  visit_fields(r, fields, [&out](std::string_view name, const std::string& text, bool number) {
+    out += ", \"";
+    out += name;
+    out += number ? "\": " : "\": \"";
+    out += text;
+    if (!number) out += '"';
+  });
+  out += ", \"timestamp_start\": \"";
+  out += format_pmacct_time(r.start_ns);
+  out += "\", \"timestamp_end\": \"";
+  out += format_pmacct_time(r.end_ns);
+  out += "\", \"packets\": ";
+  out += std::to_string(r.packets);
+  out += ", \"bytes\": ";
+  out += std::to_string(r.bytes);
+  out += "}\n";
+}
+
+void append_csv_header(FlowFields fields, std::string& out) {
+  const FlowRecord empty;
+  visit_fields(empty, fields, [&out](std::string_view name, const std::string&, bool) {
+    out += name;
+    out += ',';
+  });
+  out += "timestamp_start,timestamp_end,packets,bytes\n";
+}
+
+void append_csv_line(const FlowRecord& r, FlowFields fields, std::string& out) {
+  visit_fields(r, fields, [&out](std::string_view, const std::string& text, bool) {
+    out += text;
+    out += ',';
+  });
+  out += format_pmacct_time(r.start_ns);
+  out += ',';
+  out += format_pmacct_time(r.end_ns);
+  out += ',';
+  out += std::to_string(r.packets);
+  out += ',';
+  out += std::to_string(r.bytes);
+  out += '\n';
+}
+
+std::string format_bytes_si(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  if (bytes < 1000) return fmt::format("{} B", bytes);
+  double v = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (v >= 1000.0 && unit + 1 < std::size(kUnits)) {
+    v /= 1000.0;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", v, kUnits[unit]);
+}
+
+namespace {
+
+size_t table_width(std::string_view name) {
+  if (name == "ip_src" || name == "ip_dst" || name == "net_src" || name == "net_dst") return 39;
+  if (name == "mac_src" || name == "mac_dst") return 17;
+  if (name == "ip_proto" || name == "direction") return 9;
+  return std::max<size_t>(name.size(), 5);
+}
+
+}  // namespace
+
+void append_table_header(FlowFields fields, std::string& out) {
+  out += fmt::format("{:<26} {:>10}", "start (UTC)", "duration");
+  const FlowRecord empty;
+  visit_fields(empty, fields, [&out](std::string_view name, const std::string&, bool) {
+    out += fmt::format(" {:<{}}", name, table_width(name));
+  });
+  out += fmt::format(" {:>12} {:>10}\n", "packets", "bytes");
+}
+
+void append_table_line(const FlowRecord& r, FlowFields fields, std::string& out) {
+  const double duration_s = static_cast<double>(r.end_ns - r.start_ns) / 1e9;
+  out += fmt::format("{:<26} {:>9.3f}s", format_pmacct_time(r.start_ns), duration_s);
+  visit_fields(r, fields, [&out](std::string_view name, const std::string& text, bool) {
+    out += fmt::format(" {:<{}}", text, table_width(name));
+  });
+  out += fmt::format(" {:>12} {:>10}\n", r.packets, format_bytes_si(r.bytes));
+}
+
+FlowWriter::FlowWriter(std::FILE* out, FlowFields fields, FlowOutputFormat format)
+    : out_(out), fields_(fields), format_(format) {
+  buffer_.reserve(1 << 17);
+}
+
+FlowWriter::~FlowWriter() { (void)flush(); }
+
+void FlowWriter::write_header_once() {
+  if (header_written_) return;
+  header_written_ = true;
+  if (format_ == FlowOutputFormat::kCsv) append_csv_header(fields_, buffer_);
+  if (format_ == FlowOutputFormat::kTable) append_table_header(fields_, buffer_);
+}
+
+void FlowWriter::write(FlowBatch batch) {
+  write_header_once();
+  for (const FlowRecord& r : batch) {
+    switch (format_) {
+      case FlowOutputFormat::kJsonLines: append_json_line(r, fields_, buffer_); break;
+      case FlowOutputFormat::kCsv: append_csv_line(r, fields_, buffer_); break;
+      case FlowOutputFormat::kTable: append_table_line(r, fields_, buffer_); break;
+    }
+    ++records_;
+    if (buffer_.size() >= (1 << 16)) (void)flush();
+  }
+}
+
+bool FlowWriter::flush() {
+  write_header_once();
+  if (!buffer_.empty() && !failed_) {
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) failed_ = true;
+  }
+  buffer_.clear();
+  if (std::fflush(out_) != 0) failed_ = true;
+  return !failed_;
+}
+
+}  // namespace flowlens
