@@ -600,9 +600,9 @@ TEST(PacketDecoder, ResetsTheOutputBetweenFrames) {
   EXPECT_TRUE(out.src.empty());
 }
 
-// Inputs that once crashed or misbehaved under fuzz/packet_decoder_fuzzer.cc, in its
+// Inputs kept in fuzz/regressions/packet_decoder/ (fuzzer finds and hand-made edge cases), in
 // input format (fuzz_input.h). Replayed under ASan/UBSan in the dev build.
-TEST(PacketDecoder, ReplaysFuzzerRegressionInputsWithoutCrashing) {
+TEST(PacketDecoder, ReplaysRegressionInputsWithoutCrashing) {
   const std::filesystem::path dir =
       std::filesystem::path(FLOWLENS_SOURCE_DIR) / "fuzz/regressions/packet_decoder";
   if (!std::filesystem::is_directory(dir)) {
@@ -623,7 +623,7 @@ TEST(PacketDecoder, ReplaysFuzzerRegressionInputsWithoutCrashing) {
     EXPECT_EQ(status, status_of(out.reason)) << entry.path();
     ++replayed;
   }
-  std::printf("replayed %zu fuzzer regression inputs\n", replayed);
+  std::printf("replayed %zu regression inputs\n", replayed);
 }
 
 }  // namespace
