@@ -600,8 +600,8 @@ TEST(PacketDecoder, ResetsTheOutputBetweenFrames) {
   EXPECT_TRUE(out.src.empty());
 }
 
-// Inputs kept in fuzz/regressions/packet_decoder/ (fuzzer finds and hand-made edge cases), in
-// input format (fuzz_input.h). Replayed under ASan/UBSan in the dev build.
+// Inputs kept in fuzz/regressions/packet_decoder/ (fuzzer finds and hand-made edge cases),
+// in the fuzzer's input format (fuzz_input.h). Replayed under ASan/UBSan in the dev build.
 TEST(PacketDecoder, ReplaysRegressionInputsWithoutCrashing) {
   const std::filesystem::path dir =
       std::filesystem::path(FLOWLENS_SOURCE_DIR) / "fuzz/regressions/packet_decoder";
