@@ -185,16 +185,21 @@ void add_generate_command(CLI::App& root, int& exit_code) {
       "  imix  Simple IMIX: 64, 594 and 1518-byte frames in the ratio 7:4:1; TCP 60 %,\n"
       "        UDP 35 %, ICMP echo 5 %; 15 % of flows IPv6 (an IPv6 TCP frame is at\n"
       "        least 74 bytes).\n"
+      "  demo  A small office: 32 local hosts (10.1.0.0/24) and many remote ones\n"
+      "        (198.18.0.0/15) on common service ports, packets both ways, reply sizes\n"
+      "        by service, 10 % of flows inbound. The rate follows the hour of day\n"
+      "        (UTC) with --rate as the afternoon peak: --rate 200 --packets 10M spans\n"
+      "        about a day. For dashboards and demos, not for benchmarks.\n"
       "Packets visit the flows in a shuffled order that repeats, so a file with at\n"
       "least as many packets as flows holds exactly --flows distinct 5-tuples (one\n"
-      "direction each). Frame sizes are captured bytes, without FCS. Addresses come\n"
+      "direction each; demo: both directions). Frame sizes are captured bytes, without FCS. Addresses come\n"
       "from documentation/benchmark ranges (10/8, 198.18/15, 2001:db8::/32). The same\n"
       "options and seed always give the same bytes.\n"
       "Counts accept k, M, G suffixes (decimal): --packets 20M --flows 50k.\n"
       "\nExample:\n"
       "  flowlens generate --profile 64b --packets 20M --flows 2M -w /tmp/64b-2M.pcap");
-  cmd->add_option("--profile", options.profile, "Traffic profile: 64b or imix")
-      ->check(CLI::IsMember({"64b", "imix"}))
+  cmd->add_option("--profile", options.profile, "Traffic profile: 64b, imix or demo")
+      ->check(CLI::IsMember({"64b", "imix", "demo"}))
       ->capture_default_str();
   cmd->add_option("-n,--packets", options.packets, "Number of packets to write")
       ->capture_default_str();

@@ -23,6 +23,12 @@ constexpr std::array<uint16_t, 16> kTcpServices{443, 443, 443, 443, 443, 443, 80
                                                  22,  25,  993, 3306, 5432, 8080, 8443, 445};
 constexpr std::array<uint16_t, 8> kUdpServices{53, 53, 53, 443, 443, 123, 4500, 51820};
 
+// Demo profile: what an office's hosts talk to, and what its servers offer.
+constexpr std::array<uint16_t, 16> kDemoTcpServices{443, 443, 443, 443, 443, 443, 443, 80,
+                                                    80,  993, 587, 22,  5228, 8443, 3478, 443};
+constexpr std::array<uint16_t, 8> kDemoUdpServices{53, 53, 53, 443, 443, 443, 123, 3478};
+constexpr std::array<uint16_t, 4> kDemoInboundServices{443, 443, 22, 25};
+
 constexpr uint32_t kEphemeralFirst = 32768;
 constexpr uint32_t kEphemeralCount = 60999 - 32768 + 1;
 
@@ -36,6 +42,9 @@ FlowCatalog::FlowCatalog(TrafficProfile profile, uint64_t seed)
 FlowSpec FlowCatalog::flow(uint32_t index) const {
   const uint32_t h = permute32(index ^ address_key_);
   const uint64_t r = SplitMix64::mix(attribute_key_ + index);
+  if (profile_ == TrafficProfile::kDemo) {
+    return demo_flow(h, r);
+  }
   FlowSpec spec;
 
   // r: 16 bits each for protocol, family, service and client port (16 bits keep the
@@ -77,6 +86,39 @@ FlowSpec FlowCatalog::flow(uint32_t index) const {
     spec.dst_port = kUdpServices[service % kUdpServices.size()];
   } else {
     spec.src_port = static_cast<uint16_t>(client);  // echo identifier
+  }
+  return spec;
+}
+
+// All 32 bits of h go into the flow: 5 pick the local host, 17 the remote host in
+// 198.18.0.0/15 and 10 the client port, so flows stay distinct. src is the client.
+FlowSpec FlowCatalog::demo_flow(uint32_t h, uint64_t r) const {
+  FlowSpec spec;
+  const uint8_t local_host = static_cast<uint8_t>(10 + (h & 31));
+  const uint32_t remote = (h >> 5) & 0x1FFFF;
+  const std::array<uint8_t, 16> local{10, 1, 0, local_host};
+  const std::array<uint8_t, 16> far{198, static_cast<uint8_t>(18 + (remote >> 16)),
+                                    static_cast<uint8_t>(remote >> 8),
+                                    static_cast<uint8_t>(remote)};
+  const auto client_port = static_cast<uint16_t>(kEphemeralFirst + (h >> 22));
+  const uint32_t service = static_cast<uint32_t>(r >> 32) & 0xFFFF;
+  const bool inbound = static_cast<uint32_t>(r & 0xFFFF) % 100 < 10;
+  const bool udp = !inbound && static_cast<uint32_t>((r >> 16) & 0xFFFF) % 100 < 25;
+  spec.protocol = udp ? kProtoUdp : kProtoTcp;
+  spec.src = inbound ? far : local;
+  spec.dst = inbound ? local : far;
+  spec.src_port = client_port;
+  if (inbound) {
+    spec.dst_port = kDemoInboundServices[service % kDemoInboundServices.size()];
+  } else if (udp) {
+    spec.dst_port = kDemoUdpServices[service % kDemoUdpServices.size()];
+  } else {
+    spec.dst_port = kDemoTcpServices[service % kDemoTcpServices.size()];
+  }
+  const uint64_t r2 = SplitMix64::mix(r);
+  if (!udp) {
+    spec.tcp_isn = static_cast<uint32_t>(r2 >> 32);
+    spec.tcp_ack = permute32(static_cast<uint32_t>(r2));
   }
   return spec;
 }

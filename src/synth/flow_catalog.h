@@ -9,7 +9,8 @@
 //
 // Address plan (documentation and benchmarking ranges only, RFC 5737/2544/3849):
 //   IPv4 clients 10.0.0.0/8, servers 198.18.0.0/15; IPv6 2001:db8:0:a::/64 to
-//   2001:db8:0:b::/64. Server ports come from a short list of common services, client
+//   2001:db8:0:b::/64. Demo: 32 local hosts 10.1.0.10-41, remote hosts in
+//   198.18.0.0/15. Server ports come from short lists of common services, client
 //   ports from the Linux ephemeral range 32768-60999.
 
 #include <cstdint>
@@ -26,6 +27,8 @@ class FlowCatalog {
   FlowSpec flow(uint32_t index) const;
 
  private:
+  FlowSpec demo_flow(uint32_t h, uint64_t r) const;
+
   TrafficProfile profile_;
   uint32_t address_key_;
   uint64_t attribute_key_;

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "synth/event_clock.h"
 #include "synth/split_mix64.h"
 
 namespace flowlens::synth {
@@ -52,43 +53,68 @@ FlowSpec TrafficGenerator::flow_of_packet(uint64_t packet_index) const {
   return catalog_.flow(order_[packet_index % order_.size()]);
 }
 
-size_t TrafficGenerator::frame_size(uint64_t packet_index, const FlowSpec& spec) const {
-  const size_t nominal =
-      config_.profile == TrafficProfile::kImix ? kImixPattern[packet_index % kImixPattern.size()]
-                                               : kSmallFrame;
-  return std::max(nominal, FrameBuilder::min_frame_size(spec));
+size_t TrafficGenerator::frame_size(uint64_t packet_index, const FlowSpec& wire,
+                                    bool reply) const {
+  size_t nominal = kSmallFrame;
+  if (config_.profile == TrafficProfile::kImix) {
+    nominal = kImixPattern[packet_index % kImixPattern.size()];
+  } else if (config_.profile == TrafficProfile::kDemo) {
+    nominal = demo_frame_size(packet_index, wire, reply);
+  }
+  return std::max(nominal, FrameBuilder::min_frame_size(wire));
+}
+
+// Requests are small; replies of web, mail and QUIC services mostly fill the MTU, the
+// rest (DNS, NTP, SSH keystrokes, STUN) stay small. Deterministic per packet index.
+size_t TrafficGenerator::demo_frame_size(uint64_t packet_index, const FlowSpec& wire,
+                                         bool reply) const {
+  const uint64_t x = SplitMix64::mix(config_.seed ^ (packet_index * 0x9E3779B97F4A7C15ull));
+  if (!reply) {
+    return 64 + x % 200;
+  }
+  const uint16_t service = wire.src_port;
+  const bool bulk = service == 443 || service == 80 || service == 993 || service == 8443 ||
+                    service == 5228;
+  if (bulk && x % 100 < 75) {
+    return FrameBuilder::kMaxFrame - 4;  // 1514: a full 1500-byte IP packet
+  }
+  return 64 + x % (bulk ? FrameBuilder::kMaxFrame - 4 - 64 : 400);
+}
+
+FlowSpec TrafficGenerator::reversed(const FlowSpec& spec) {
+  FlowSpec r = spec;
+  r.src = spec.dst;
+  r.dst = spec.src;
+  r.src_port = spec.dst_port;
+  r.dst_port = spec.src_port;
+  r.tcp_isn = spec.tcp_ack;
+  r.tcp_ack = spec.tcp_isn;
+  return r;
 }
 
 Status TrafficGenerator::write(PcapFileWriter& writer, const Progress& progress) const {
   const uint64_t flows = order_.size();
-  const uint64_t rate = config_.rate_pps;
-  // Event time offset floor(i * 1e9 / rate), advanced incrementally: exact, and no
-  // 64-bit division per packet.
-  const uint64_t step_whole = 1'000'000'000 / rate;
-  const uint64_t step_rest = 1'000'000'000 % rate;
-  uint64_t offset_ns = 0;
-  uint64_t offset_rest = 0;
+  const bool two_way = config_.profile == TrafficProfile::kDemo;
+  EventClock clock(config_.start_ns, config_.rate_pps, two_way);
   uint64_t position = 0;  // index into order_
   uint32_t cycle = 0;     // completed passes over all flows
 
   for (uint64_t i = 0; i < config_.packets; ++i) {
     const uint32_t index = order_[position];
     const FlowSpec spec = catalog_.flow(index);
-    const size_t size = frame_size(i, spec);
+    // Two-way profiles alternate request and reply on successive visits of a flow.
+    const bool reply = two_way && (cycle & 1) != 0;
+    const uint32_t visit = two_way ? cycle / 2 : cycle;
+    const FlowSpec wire = reply ? reversed(spec) : spec;
+    const size_t size = frame_size(i, wire, reply);
     PacketFields fields;
     fields.ip_id = static_cast<uint16_t>(index + cycle);
-    fields.tcp_seq = spec.tcp_isn + cycle * kSequenceStride;
-    fields.icmp_seq = static_cast<uint16_t>(cycle);
-    uint8_t* frame = writer.append(config_.start_ns + static_cast<int64_t>(offset_ns),
-                                   static_cast<uint32_t>(size));
-    builder_.build(spec, fields, size, frame);
+    fields.tcp_seq = wire.tcp_isn + visit * kSequenceStride;
+    fields.icmp_seq = static_cast<uint16_t>(visit);
+    uint8_t* frame = writer.append(clock.now_ns(), static_cast<uint32_t>(size));
+    builder_.build(wire, fields, size, frame);
+    clock.advance();
 
-    offset_ns += step_whole;
-    offset_rest += step_rest;
-    if (offset_rest >= rate) {
-      offset_rest -= rate;
-      offset_ns += 1;
-    }
     if (++position == flows) {
       position = 0;
       ++cycle;

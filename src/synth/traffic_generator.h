@@ -5,11 +5,15 @@
 //   - Packets visit the N flows in a pseudo-random order fixed by the seed, and that
 //     order repeats: packet i belongs to flow order[i mod N]. Every flow therefore
 //     appears once per N packets, and a file of P >= N packets holds exactly N distinct
-//     5-tuples (min(P, N) in general). Flows are one-directional.
-//   - Packet i is stamped start + floor(i * 1e9 / rate) ns: a constant event-time rate.
+//     5-tuples (min(P, N) in general). Flows of 64b and imix are one-directional; demo
+//     flows alternate request (even passes) and reply (odd passes), so P >= 2N packets
+//     hold 2N directional 5-tuples, N conversations.
+//   - Packet i is stamped start + floor(i * 1e9 / rate) ns: a constant event-time rate
+//     (demo: the rate follows the hour of day, see event_clock.h).
 //   - Frame sizes: 64 bytes (profile 64b), or the IMIX pattern 7 x 64, 4 x 594, 1 x 1518
 //     repeated every 12 packets (profile imix); a 64-byte slot of an IPv6 TCP flow is
-//     74 bytes, the size of its headers alone.
+//     74 bytes, the size of its headers alone. Demo: requests 64-263 bytes, replies by
+//     service (web and mail mostly 1514 bytes, DNS/NTP/SSH under 464).
 //   - Same config (seed included) -> same bytes, on every platform.
 // Cost: one hash per packet to derive the flow, no per-flow state besides the 4-byte
 // order entry, so the writer is bound by memory bandwidth and the disk.
@@ -58,12 +62,15 @@ class TrafficGenerator {
   // error if a write fails; the caller still closes the writer.
   Status write(PcapFileWriter& writer, const Progress& progress = {}) const;
 
-  // The flow of packet `packet_index` and the size of its frame (exposed for tests).
+  // The flow of packet `packet_index` (as its client sends it) and the size of a frame
+  // carrying `wire` (the flow, or its reverse for a reply). Exposed for tests.
   FlowSpec flow_of_packet(uint64_t packet_index) const;
-  size_t frame_size(uint64_t packet_index, const FlowSpec& spec) const;
+  size_t frame_size(uint64_t packet_index, const FlowSpec& wire, bool reply) const;
 
  private:
   explicit TrafficGenerator(const GeneratorConfig& config);
+  size_t demo_frame_size(uint64_t packet_index, const FlowSpec& wire, bool reply) const;
+  static FlowSpec reversed(const FlowSpec& spec);
 
   GeneratorConfig config_;
   FlowCatalog catalog_;

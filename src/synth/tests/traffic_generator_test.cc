@@ -156,8 +156,9 @@ TEST(TrafficGenerator, ProfileImixMixesTcpUdpIcmpAndIpv6) {
 }
 
 TEST(TrafficGenerator, EveryIpAndTransportChecksumIsValid) {
-  for (const auto profile : {TrafficProfile::k64b, TrafficProfile::kImix}) {
+  for (const auto profile : {TrafficProfile::k64b, TrafficProfile::kImix, TrafficProfile::kDemo}) {
     const ParsedPcap pcap = generate_and_parse(small_config(profile, 6000, 2000));
+    ASSERT_EQ(pcap.records.size(), 6000u);
     for (size_t i = 0; i < pcap.records.size(); ++i) {
       const auto& f = pcap.records[i].frame;
       const auto l = layers_of(f);
@@ -224,6 +225,33 @@ TEST(TrafficGenerator, AShorterFileIsAnExactPrefixOfALongerOneWithTheSameOptions
   const auto prefix = testing::read_file(generate(config, "_prefix"));
   ASSERT_LT(prefix.size(), full.size());
   EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), full.begin()));
+}
+
+TEST(TrafficGenerator, ProfileDemoTalksBothWaysBetweenFewLocalAndManyRemoteHosts) {
+  const ParsedPcap pcap = generate_and_parse(small_config(TrafficProfile::kDemo, 2 * 500 + 7, 500));
+  std::set<FiveTuple> directional;
+  std::set<FiveTuple> conversations;
+  std::set<std::vector<uint8_t>> local_hosts;
+  std::set<std::vector<uint8_t>> remote_hosts;
+  for (const auto& r : pcap.records) {
+    const FiveTuple t = five_tuple_of(r.frame);
+    directional.insert(t);
+    FiveTuple canonical = t;
+    if (std::tie(t.src, t.src_port) > std::tie(t.dst, t.dst_port)) {
+      std::swap(canonical.src, canonical.dst);
+      std::swap(canonical.src_port, canonical.dst_port);
+    }
+    conversations.insert(canonical);
+    const bool src_local = t.src[0] == 10 && t.src[1] == 1 && t.src[2] == 0;
+    const bool dst_local = t.dst[0] == 10 && t.dst[1] == 1 && t.dst[2] == 0;
+    ASSERT_NE(src_local, dst_local) << "exactly one end is local";
+    local_hosts.insert(src_local ? t.src : t.dst);
+    remote_hosts.insert(src_local ? t.dst : t.src);
+  }
+  EXPECT_EQ(directional.size(), 1000u);
+  EXPECT_EQ(conversations.size(), 500u);
+  EXPECT_LE(local_hosts.size(), 32u);
+  EXPECT_GT(remote_hosts.size(), 400u);
 }
 
 TEST(TrafficGenerator, RejectsSettingsOutsideTheirRangeWithAMessageNamingThem) {
