@@ -21,17 +21,29 @@ using flowlens::decode::PacketDecoder;
 
 bool promises_hold(DecodeStatus status, const DecodedPacket& out, size_t frame_size,
                    const PacketDecoder& decoder) {
-  if (status != flowlens::decode::status_of(out.reason)) return false;
-  if (decoder.counters().frames != 1) return false;
-  if (out.has_ports && out.transport_truncated) return false;
+  if (status != flowlens::decode::status_of(out.reason)) {
+    return false;
+  }
+  if (decoder.counters().frames != 1) {
+    return false;
+  }
+  if (out.has_ports && out.transport_truncated) {
+    return false;
+  }
   if (status != DecodeStatus::kIp) {
     return !out.has_ports && !out.transport_truncated;
   }
   // kIp: both addresses of one family, inside the captured bytes.
-  if (out.src.family == IpFamily::kNone || out.src.family != out.dst.family) return false;
+  if (out.src.family == IpFamily::kNone || out.src.family != out.dst.family) {
+    return false;
+  }
   const size_t header = out.src.family == IpFamily::kV4 ? 20 : 40;
-  if (out.ip_offset + header > frame_size) return false;
-  if (out.has_ports && out.fragment_offset != 0) return false;
+  if (out.ip_offset + header > frame_size) {
+    return false;
+  }
+  if (out.has_ports && out.fragment_offset != 0) {
+    return false;
+  }
   return true;
 }
 

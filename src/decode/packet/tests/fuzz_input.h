@@ -1,7 +1,8 @@
 #pragma once
 // Input format of fuzz/packet_decoder_fuzzer.cc, shared with the unit test that replays
 // fuzz/regressions/packet_decoder/: byte 0 picks the link type from kFuzzLinkTypes
-// (modulo its size; the last entry, 147 = LINKTYPE_USER0, is unknown to the decoder), the rest is the frame.
+// (modulo its size; the last entry, 147 = LINKTYPE_USER0, is unknown to the decoder);
+// the rest is the frame.
 
 #include <array>
 #include <cstddef>

@@ -431,7 +431,8 @@ TEST(PacketDecoder, UsesCapturedLengthForIpv6PayloadLengthZeroAndIpv4TotalLength
 }
 
 TEST(PacketDecoder, ReadsIcmpSctpAndLeavesGreUndecapsulated) {
-  const Decoded icmp = run(kEthernet, cat({eth(0x0800), ipv4(1, 8), Bytes{3, 3, 0, 0, 0, 0, 0, 0}}));
+  const Decoded icmp =
+      run(kEthernet, cat({eth(0x0800), ipv4(1, 8), Bytes{3, 3, 0, 0, 0, 0, 0, 0}}));
   EXPECT_EQ(icmp.packet.icmp_type, 3);
   EXPECT_EQ(icmp.packet.icmp_code, 3);
   EXPECT_FALSE(icmp.packet.has_ports);
