@@ -20,6 +20,15 @@ DecodeReason non_ip_reason(uint16_t ether_type) {
   }
 }
 
+// An 802.3 frame (type field < 0x0600 is a length) may carry an ethertype in an
+// LLC/SNAP header with OUI 0 (RFC 1042): AA AA 03 00 00 00 <type>. Wireshark follows it.
+constexpr size_t kSnapHeaderLength = 8;
+
+bool is_snap_with_ethertype(const uint8_t* p, size_t n) {
+  return n >= kSnapHeaderLength && p[0] == 0xaa && p[1] == 0xaa && p[2] == 0x03 && p[3] == 0 &&
+         p[4] == 0 && p[5] == 0;
+}
+
 // What follows the bottom of an MPLS label stack has no type field. RFC 4928 / BCP 128:
 // the first nibble is 4 or 6 for IP; 0 starts a pseudowire control word (RFC 4385), after
 // which Wireshark (and we) expect an Ethernet pseudowire (RFC 4448).
@@ -118,6 +127,12 @@ DecodeReason decode_ethertype(uint16_t ether_type, const uint8_t* frame, size_t 
         return DecodeReason::kPppNotIp;
       }
       default:
+        if (ether_type < wire::kEtherTypeMinimum &&
+            is_snap_with_ethertype(frame + offset, n - offset)) {
+          ether_type = load_be16(frame + offset + 6);
+          offset += kSnapHeaderLength;
+          continue;
+        }
         return non_ip_reason(ether_type);
     }
   }

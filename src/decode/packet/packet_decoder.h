@@ -49,6 +49,7 @@ class PacketDecoder {
   // A snapshot of the counters, refreshed on every call: the reference stays valid for
   // the decoder's lifetime but shows new counts only after the next counters() call.
   // (decode() keeps only per-reason counts; the totals are summed here, off the hot path.)
+  // Like decode(), call it from the decoding thread only.
   const DecodeCounters& counters() const;
 
  private:

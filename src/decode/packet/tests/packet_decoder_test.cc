@@ -297,6 +297,18 @@ TEST(PacketDecoder, ReportsArpLldpAndLlcAsNotIp) {
             DecodeReason::kArp);
 }
 
+TEST(PacketDecoder, FollowsRfc1042SnapHeadersOf8023Frames) {
+  const Bytes inner = cat({ipv4(17, 8), udp(7, 9)});
+  Bytes snap = {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00};
+  const Decoded d =
+      run(kEthernet, cat({eth(static_cast<uint16_t>(8 + inner.size())), snap, inner}));
+  ASSERT_EQ(d.status, DecodeStatus::kIp);
+  EXPECT_EQ(d.packet.ip_offset, 22u);
+  EXPECT_EQ(d.packet.dst_port, 9);
+  Bytes stp = {0x42, 0x42, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00};
+  EXPECT_EQ(run(kEthernet, cat({eth(38), stp, Bytes(30, 0)})).packet.reason, DecodeReason::kLlc);
+}
+
 TEST(PacketDecoder, DecodesLinuxCookedV1AndV2) {
   Bytes sll = {0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 1, 2, 3, 4, 5, 6, 0, 0};
   put16(sll, 0x0800);
