@@ -1,6 +1,9 @@
 #include "capture/pcapng_file_reader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "capture/tests/capture_bytes_builder.h"
 #include "capture/tests/read_all.h"
@@ -229,6 +232,49 @@ TEST(PcapngFileReader, TruncationAtEveryOffsetNeverCrashesAndKeepsWholeBlocks) {
     }
     EXPECT_EQ(got.error.has_value(), !at_boundary) << "cut at " << cut;
   }
+}
+
+TEST(PcapngFileReader, ReadsAPipeWithRecordsLargerThanItsBlockSizeAndSwitchingSections) {
+  Bytes b(false);
+  pcapng_shb(b);
+  pcapng_idb(b, 1, 0);
+  for (uint32_t i = 0; i < 40; ++i) {
+    pcapng_epb(b, 0, i, i % 3 == 0 ? 60000 : 100 + i, 70000);
+    if (i == 20) {
+      b.set_big_endian(true);
+      pcapng_shb(b);
+      pcapng_idb(b, 1, 0);
+    }
+  }
+  const auto bytes = b.data();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::thread writer([&] {
+    size_t off = 0;
+    while (off < bytes.size()) {
+      const ssize_t w =
+          ::write(fds[1], bytes.data() + off, std::min<size_t>(1000, bytes.size() - off));
+      if (w <= 0) {
+        break;
+      }
+      off += static_cast<size_t>(w);
+    }
+    ::close(fds[1]);
+  });
+  auto reader = PcapngFileReader::open("pipe", ByteSource::from_fd(fds[0], 4096));
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto streamed = read_all(**reader, 8);
+  writer.join();
+  auto mapped = read_all(*open_bytes(bytes), 8);
+  ASSERT_FALSE(streamed.error.has_value()) << streamed.error->message;
+  ASSERT_EQ(streamed.records.size(), 40u);
+  ASSERT_EQ(mapped.records.size(), 40u);
+  for (size_t i = 0; i < 40; ++i) {
+    EXPECT_EQ(streamed.payloads[i], mapped.payloads[i]) << i;
+    EXPECT_EQ(streamed.records[i].file_offset, mapped.records[i].file_offset) << i;
+    EXPECT_EQ(streamed.records[i].ts.nsec, mapped.records[i].ts.nsec) << i;
+  }
+  EXPECT_EQ((*reader)->info().format, "pcapng-be+le-2sections");
 }
 
 }  // namespace
