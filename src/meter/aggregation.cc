@@ -1,5 +1,6 @@
 #include "meter/aggregation.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -76,7 +77,10 @@ Result<Aggregation> Aggregation::parse(std::string_view spec, std::vector<IpNetw
   }
   a.any_address_ = a.fields_.has(FlowField::kSrcHost) || a.fields_.has(FlowField::kDstHost) ||
                    a.fields_.has(FlowField::kSrcNet) || a.fields_.has(FlowField::kDstNet);
+  a.with_direction_ = a.fields_.has(FlowField::kDirection);
   a.local_nets_ = std::move(local_nets);
+  a.mask_v4_ = a.make_mask(IpFamily::kV4);
+  a.mask_v6_ = a.make_mask(IpFamily::kV6);
   for (const IpNetwork& n : a.local_nets_) {
     if (n.address.family == IpFamily::kV4) {
       const uint32_t mask = n.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - n.prefix_len);
@@ -109,31 +113,40 @@ Direction Aggregation::direction(const IpAddress& src, const IpAddress& dst) con
   return Direction::kTransit;
 }
 
-void Aggregation::build_key(const decode::DecodedPacket& p, uint16_t src_port, uint16_t dst_port,
-                            FlowKey& key) const {
-  key = FlowKey{};
+FlowKey Aggregation::make_mask(IpFamily family) const {
   const FlowFields f = fields_;
-  const IpFamily family = p.src.family;
-  if (any_address_) key.family = static_cast<uint8_t>(family);
+  auto prefix_bytes = [](unsigned len) {
+    std::array<uint8_t, 16> m{};
+    for (unsigned i = 0; i < 16; ++i) {
+      const unsigned bits = len > 8 * i ? std::min(8u, len - 8 * i) : 0;
+      m[i] = static_cast<uint8_t>(0xFF00u >> bits);
+    }
+    return m;
+  };
+  FlowKey m;
+  std::array<uint8_t, 16> all;
+  all.fill(0xFF);
   if (f.has(FlowField::kSrcHost)) {
-    key.src = p.src.bytes;
+    m.src = all;
   } else if (f.has(FlowField::kSrcNet)) {
-    key.src = p.src.masked(src_mask(family)).bytes;
+    m.src = prefix_bytes(src_mask(family));
   }
   if (f.has(FlowField::kDstHost)) {
-    key.dst = p.dst.bytes;
+    m.dst = all;
   } else if (f.has(FlowField::kDstNet)) {
-    key.dst = p.dst.masked(dst_mask(family)).bytes;
+    m.dst = prefix_bytes(dst_mask(family));
   }
-  if (f.has(FlowField::kSrcPort)) key.src_port = src_port;
-  if (f.has(FlowField::kDstPort)) key.dst_port = dst_port;
-  if (f.has(FlowField::kProto)) key.ip_proto = p.ip_proto;
-  if (f.has(FlowField::kTos)) key.tos = p.tos;
-  if (f.has(FlowField::kSrcMac)) key.mac_src = p.mac_src;
-  if (f.has(FlowField::kDstMac)) key.mac_dst = p.mac_dst;
-  if (f.has(FlowField::kVlan)) key.vlan = p.vlan;
-  if (f.has(FlowField::kTcpFlags)) key.tcp_flags = p.tcp_flags;
-  if (f.has(FlowField::kDirection)) key.direction = static_cast<uint8_t>(direction(p.src, p.dst));
+  if (any_address_) m.family = 0xFF;
+  if (f.has(FlowField::kSrcPort)) m.src_port = 0xFFFF;
+  if (f.has(FlowField::kDstPort)) m.dst_port = 0xFFFF;
+  if (f.has(FlowField::kProto)) m.ip_proto = 0xFF;
+  if (f.has(FlowField::kTos)) m.tos = 0xFF;
+  if (f.has(FlowField::kSrcMac)) m.mac_src.fill(0xFF);
+  if (f.has(FlowField::kDstMac)) m.mac_dst.fill(0xFF);
+  if (f.has(FlowField::kVlan)) m.vlan = 0xFFFF;
+  if (f.has(FlowField::kTcpFlags)) m.tcp_flags = 0xFF;
+  if (f.has(FlowField::kDirection)) m.direction = 0xFF;
+  return m;
 }
 
 void Aggregation::fill_record(const FlowKey& key, FlowRecord& r) const {

@@ -14,6 +14,7 @@
 // build_key() writes only the chosen fields; the others stay zero. Thread-compatible:
 // const methods may be called from several threads.
 
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -42,8 +43,31 @@ class Aggregation {
 
   // Key of a decoded IP packet, with the transport ports to use (after fragment
   // resolution: a later fragment carries its first fragment's ports).
+  // Branch-free on the hot path: every field is copied, then the key is ANDed with the
+  // precomputed mask of the packet's family (chosen fields and prefix lengths).
   void build_key(const decode::DecodedPacket& p, uint16_t src_port, uint16_t dst_port,
-                 FlowKey& key) const;
+                 FlowKey& key) const {
+    key.src = p.src.bytes;
+    key.dst = p.dst.bytes;
+    key.src_port = src_port;
+    key.dst_port = dst_port;
+    key.vlan = p.vlan;
+    key.mac_src = p.mac_src;
+    key.mac_dst = p.mac_dst;
+    key.family = static_cast<uint8_t>(p.src.family);
+    key.ip_proto = p.ip_proto;
+    key.tos = p.tos;
+    key.tcp_flags = p.tcp_flags;
+    key.direction = with_direction_ ? static_cast<uint8_t>(direction(p.src, p.dst)) : 0;
+    key.reserved = 0;
+    const FlowKey& mask = p.src.family == IpFamily::kV6 ? mask_v6_ : mask_v4_;
+    uint64_t k[7];
+    uint64_t m[7];
+    std::memcpy(k, &key, sizeof k);
+    std::memcpy(m, &mask, sizeof m);
+    for (int i = 0; i < 7; ++i) k[i] &= m[i];
+    std::memcpy(&key, k, sizeof k);
+  }
 
   // Direction of a packet from `src` to `dst` relative to the local networks.
   Direction direction(const IpAddress& src, const IpAddress& dst) const;
@@ -57,6 +81,7 @@ class Aggregation {
  private:
   struct Empty {};
   explicit Aggregation(Empty) {}
+  FlowKey make_mask(IpFamily family) const;
   bool is_local(const IpAddress& a) const;
 
   FlowFields fields_;
@@ -65,6 +90,9 @@ class Aggregation {
   uint8_t dst_mask_v4_ = 24;
   uint8_t dst_mask_v6_ = 64;
   bool any_address_ = false;
+  bool with_direction_ = false;
+  FlowKey mask_v4_;  // AND masks applied by build_key, per address family
+  FlowKey mask_v6_;
   std::vector<IpNetwork> local_nets_;
   // IPv4 local networks as (network, mask) words for a branch-light lookup.
   std::vector<std::pair<uint32_t, uint32_t>> local_v4_;

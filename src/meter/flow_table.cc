@@ -1,7 +1,13 @@
 #include "meter/flow_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace flowlens::meter {
 namespace {
@@ -22,6 +28,21 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 }  // namespace
 
+void FlowTable::FreeSlots::operator()(Entry* p) const { std::free(p); }
+
+std::unique_ptr<FlowTable::Entry[], FlowTable::FreeSlots> FlowTable::allocate_slots(size_t count) {
+  static_assert(std::is_trivially_copyable_v<Entry>);
+  constexpr size_t kHugePage = size_t{2} << 20;
+  size_t bytes = count * sizeof(Entry);
+  const size_t alignment = bytes >= kHugePage ? kHugePage : 64;
+  bytes = (bytes + alignment - 1) / alignment * alignment;
+  void* p = std::aligned_alloc(alignment, bytes);
+  if (p == nullptr) throw std::bad_alloc();  // start-up/resource failure, not input
+  if (alignment == kHugePage) (void)madvise(p, bytes, MADV_HUGEPAGE);
+  std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) Entry
+  return std::unique_ptr<Entry[], FreeSlots>(static_cast<Entry*>(p));
+}
+
 FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink)
     : config_(config), aggregation_(&aggregation), sink_(std::move(sink)) {
   config_.max_flows = std::max<size_t>(config_.max_flows, 1);
@@ -31,7 +52,7 @@ FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregati
       config_.max_flows + 1);
   max_capacity_ = std::min<size_t>(max_capacity_, size_t{1} << 32);
   capacity_ = std::clamp<size_t>(config_.initial_capacity, 16, max_capacity_);
-  slots_ = std::make_unique<Entry[]>(capacity_);
+  slots_ = allocate_slots(capacity_);
   grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
                                         : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);
   out_.reserve(kOutputBatch);
@@ -124,7 +145,7 @@ void FlowTable::grow() {
   const size_t new_capacity = std::min(capacity_ * 2, max_capacity_);
   auto old = std::move(slots_);
   const size_t old_capacity = capacity_;
-  slots_ = std::make_unique<Entry[]>(new_capacity);
+  slots_ = allocate_slots(new_capacity);
   capacity_ = new_capacity;
   grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
                                         : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);

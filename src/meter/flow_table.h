@@ -123,7 +123,14 @@ class FlowTable {
   FlowTableConfig config_;
   const Aggregation* aggregation_;
   FlowSink sink_;
-  std::unique_ptr<Entry[]> slots_;
+  struct FreeSlots {
+    void operator()(Entry* p) const;
+  };
+  // Zeroed entries (all-zero is an empty slot); 2 MiB-aligned and madvise(MADV_HUGEPAGE)d
+  // when large, so random probes of a big table do not miss the TLB on every packet.
+  static std::unique_ptr<Entry[], FreeSlots> allocate_slots(size_t count);
+
+  std::unique_ptr<Entry[], FreeSlots> slots_;
   size_t capacity_ = 0;
   size_t max_capacity_ = 0;
   size_t grow_at_ = 0;

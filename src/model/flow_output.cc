@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <climits>
 #include <ctime>
 
 namespace flowlens {
@@ -41,40 +44,118 @@ constexpr std::array<std::string_view, 134> make_protocol_names() {
 }
 constexpr auto kProtocolNames = make_protocol_names();
 
-std::string mac_text(const std::array<uint8_t, 6>& m) {
-  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
-                     m[5]);
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
-std::string net_text(const IpAddress& a, uint8_t mask) {
-  return a.empty() ? std::string("0.0.0.0") : a.masked(mask).to_string();
+void append_mac(std::string& out, const std::array<uint8_t, 6>& m) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[17];
+  for (size_t i = 0; i < 6; ++i) {
+    buf[3 * i] = kHex[m[i] >> 4];
+    buf[3 * i + 1] = kHex[m[i] & 15];
+    if (i < 5) buf[3 * i + 2] = ':';
+  }
+  out.append(buf, sizeof buf);
 }
 
-std::string host_text(const IpAddress& a) {
-  return a.empty() ? std::string("0.0.0.0") : a.to_string();
+// inet_ntop goes through sprintf; dotted quads are the common case, so write them here.
+void append_ip(std::string& out, const IpAddress& a) {
+  if (a.family == IpFamily::kV6) {
+    out += a.to_string();
+    return;
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    if (i != 0) out += '.';
+    append_uint(out, a.bytes[i]);
+  }
 }
 
-// Visits the aggregated fields in pmacct's order as (name, text, is_number).
+// Field text is appended straight into `out` (no temporaries: the writer formats
+// millions of records when a table with millions of flows is purged).
+struct FieldText {
+  enum Kind : uint8_t { kUint, kIp, kNet, kMac, kProtoName, kDirection } kind;
+  uint64_t number = 0;
+  const IpAddress* ip = nullptr;
+  uint8_t mask = 0;
+  const std::array<uint8_t, 6>* mac = nullptr;
+
+  void append_to(std::string& out) const {
+    switch (kind) {
+      case kUint: append_uint(out, number); break;
+      case kIp: append_ip(out, *ip); break;
+      case kNet: append_ip(out, ip->empty() ? IpAddress::v4(kZero) : ip->masked(mask)); break;
+      case kMac: append_mac(out, *mac); break;
+      case kProtoName: {
+        char scratch[4];
+        out += pmacct_protocol_name(static_cast<uint8_t>(number), scratch);
+        break;
+      }
+      case kDirection: out += to_string(static_cast<Direction>(number)); break;
+    }
+  }
+  static constexpr uint8_t kZero[4] = {0, 0, 0, 0};
+};
+
+// Visits the aggregated fields in pmacct's order as (name, text, quoted-in-JSON).
 template <typename Visit>
 void visit_fields(const FlowRecord& r, FlowFields f, Visit&& visit) {
-  char scratch[4];
-  if (f.has(FlowField::kSrcMac)) visit("mac_src", mac_text(r.mac_src), false);
-  if (f.has(FlowField::kDstMac)) visit("mac_dst", mac_text(r.mac_dst), false);
-  if (f.has(FlowField::kVlan)) visit("vlan", std::to_string(r.vlan), true);
-  if (f.has(FlowField::kSrcHost)) visit("ip_src", host_text(r.src), false);
-  if (f.has(FlowField::kSrcNet)) visit("net_src", net_text(r.src, r.src_mask), false);
-  if (f.has(FlowField::kDstHost)) visit("ip_dst", host_text(r.dst), false);
-  if (f.has(FlowField::kDstNet)) visit("net_dst", net_text(r.dst, r.dst_mask), false);
-  if (f.has(FlowField::kSrcNet)) visit("mask_src", std::to_string(r.src_mask), true);
-  if (f.has(FlowField::kDstNet)) visit("mask_dst", std::to_string(r.dst_mask), true);
-  if (f.has(FlowField::kSrcPort)) visit("port_src", std::to_string(r.src_port), true);
-  if (f.has(FlowField::kDstPort)) visit("port_dst", std::to_string(r.dst_port), true);
-  if (f.has(FlowField::kTcpFlags)) visit("tcp_flags", std::to_string(r.tcp_flags), false);
-  if (f.has(FlowField::kProto)) {
-    visit("ip_proto", std::string(pmacct_protocol_name(r.ip_proto, scratch)), false);
+  using K = FieldText;
+  if (f.has(FlowField::kSrcMac)) visit("mac_src", K{K::kMac, 0, nullptr, 0, &r.mac_src}, true);
+  if (f.has(FlowField::kDstMac)) visit("mac_dst", K{K::kMac, 0, nullptr, 0, &r.mac_dst}, true);
+  if (f.has(FlowField::kVlan)) visit("vlan", K{K::kUint, r.vlan}, false);
+  if (f.has(FlowField::kSrcHost)) visit("ip_src", K{K::kIp, 0, &r.src}, true);
+  if (f.has(FlowField::kSrcNet)) visit("net_src", K{K::kNet, 0, &r.src, r.src_mask}, true);
+  if (f.has(FlowField::kDstHost)) visit("ip_dst", K{K::kIp, 0, &r.dst}, true);
+  if (f.has(FlowField::kDstNet)) visit("net_dst", K{K::kNet, 0, &r.dst, r.dst_mask}, true);
+  if (f.has(FlowField::kSrcNet)) visit("mask_src", K{K::kUint, r.src_mask}, false);
+  if (f.has(FlowField::kDstNet)) visit("mask_dst", K{K::kUint, r.dst_mask}, false);
+  if (f.has(FlowField::kSrcPort)) visit("port_src", K{K::kUint, r.src_port}, false);
+  if (f.has(FlowField::kDstPort)) visit("port_dst", K{K::kUint, r.dst_port}, false);
+  // pmacct prints tcp_flags as a decimal string.
+  if (f.has(FlowField::kTcpFlags)) visit("tcp_flags", K{K::kUint, r.tcp_flags}, true);
+  if (f.has(FlowField::kProto)) visit("ip_proto", K{K::kProtoName, r.ip_proto}, true);
+  if (f.has(FlowField::kTos)) visit("tos", K{K::kUint, r.tos}, false);
+  if (f.has(FlowField::kDirection)) {
+    visit("direction", K{K::kDirection, static_cast<uint64_t>(r.direction)}, true);
   }
-  if (f.has(FlowField::kTos)) visit("tos", std::to_string(r.tos), true);
-  if (f.has(FlowField::kDirection)) visit("direction", std::string(to_string(r.direction)), false);
+}
+
+// format_pmacct_time appended to `out`; the date/time part of the last second printed is
+// cached (records of one purge share a few distinct seconds).
+void append_time(std::string& out, int64_t ns) {
+  int64_t sec = ns / 1'000'000'000;
+  int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --sec;
+  }
+  thread_local int64_t cached_sec = INT64_MIN;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
+  if (sec != cached_sec) {
+    const auto t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    if (gmtime_r(&t, &tm) == nullptr) {
+      out += "0000-00-00 00:00:00.000000";
+      return;
+    }
+    const auto r = fmt::format_to_n(cached, sizeof cached, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.",
+                                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                    tm.tm_min, tm.tm_sec);
+    cached_len = std::min(r.size, sizeof cached);
+    cached_sec = sec;
+  }
+  out.append(cached, cached_len);
+  char micro[6];
+  auto us = static_cast<uint32_t>(frac / 1000);
+  for (int i = 5; i >= 0; --i) {
+    micro[i] = static_cast<char>('0' + us % 10);
+    us /= 10;
+  }
+  out.append(micro, sizeof micro);
 }
 
 }  // namespace
@@ -102,17 +183,9 @@ std::string_view pmacct_protocol_name(uint8_t proto, char (&scratch)[4]) {
 }
 
 std::string format_pmacct_time(int64_t ns) {
-  int64_t sec = ns / 1'000'000'000;
-  int64_t frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --sec;
-  }
-  const auto t = static_cast<std::time_t>(sec);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return "0000-00-00 00:00:00.000000";
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
+  std::string out;
+  append_time(out, ns);
+  return out;
 }
 
 std::optional<FlowOutputFormat> parse_flow_output_format(std::string_view name) {
@@ -124,27 +197,27 @@ std::optional<FlowOutputFormat> parse_flow_output_format(std::string_view name) 
 
 void append_json_line(const FlowRecord& r, FlowFields fields, std::string& out) {
   out += "{\"event_type\": \"purge\"";
-  visit_fields(r, fields, [&out](std::string_view name, const std::string& text, bool number) {
+  visit_fields(r, fields, [&out](std::string_view name, const FieldText& text, bool quoted) {
     out += ", \"";
     out += name;
-    out += number ? "\": " : "\": \"";
-    out += text;
-    if (!number) out += '"';
+    out += quoted ? "\": \"" : "\": ";
+    text.append_to(out);
+    if (quoted) out += '"';
   });
   out += ", \"timestamp_start\": \"";
-  out += format_pmacct_time(r.start_ns);
+  append_time(out, r.start_ns);
   out += "\", \"timestamp_end\": \"";
-  out += format_pmacct_time(r.end_ns);
+  append_time(out, r.end_ns);
   out += "\", \"packets\": ";
-  out += std::to_string(r.packets);
+  append_uint(out, r.packets);
   out += ", \"bytes\": ";
-  out += std::to_string(r.bytes);
+  append_uint(out, r.bytes);
   out += "}\n";
 }
 
 void append_csv_header(FlowFields fields, std::string& out) {
   const FlowRecord empty;
-  visit_fields(empty, fields, [&out](std::string_view name, const std::string&, bool) {
+  visit_fields(empty, fields, [&out](std::string_view name, const FieldText&, bool) {
     out += name;
     out += ',';
   });
@@ -152,17 +225,17 @@ void append_csv_header(FlowFields fields, std::string& out) {
 }
 
 void append_csv_line(const FlowRecord& r, FlowFields fields, std::string& out) {
-  visit_fields(r, fields, [&out](std::string_view, const std::string& text, bool) {
-    out += text;
+  visit_fields(r, fields, [&out](std::string_view, const FieldText& text, bool) {
+    text.append_to(out);
     out += ',';
   });
-  out += format_pmacct_time(r.start_ns);
+  append_time(out, r.start_ns);
   out += ',';
-  out += format_pmacct_time(r.end_ns);
+  append_time(out, r.end_ns);
   out += ',';
-  out += std::to_string(r.packets);
+  append_uint(out, r.packets);
   out += ',';
-  out += std::to_string(r.bytes);
+  append_uint(out, r.bytes);
   out += '\n';
 }
 
@@ -192,7 +265,7 @@ size_t table_width(std::string_view name) {
 void append_table_header(FlowFields fields, std::string& out) {
   out += fmt::format("{:<26} {:>10}", "start (UTC)", "duration");
   const FlowRecord empty;
-  visit_fields(empty, fields, [&out](std::string_view name, const std::string&, bool) {
+  visit_fields(empty, fields, [&out](std::string_view name, const FieldText&, bool) {
     out += fmt::format(" {:<{}}", name, table_width(name));
   });
   out += fmt::format(" {:>12} {:>10}\n", "packets", "bytes");
@@ -201,8 +274,10 @@ void append_table_header(FlowFields fields, std::string& out) {
 void append_table_line(const FlowRecord& r, FlowFields fields, std::string& out) {
   const double duration_s = static_cast<double>(r.end_ns - r.start_ns) / 1e9;
   out += fmt::format("{:<26} {:>9.3f}s", format_pmacct_time(r.start_ns), duration_s);
-  visit_fields(r, fields, [&out](std::string_view name, const std::string& text, bool) {
-    out += fmt::format(" {:<{}}", text, table_width(name));
+  visit_fields(r, fields, [&out](std::string_view name, const FieldText& text, bool) {
+    std::string cell;
+    text.append_to(cell);
+    out += fmt::format(" {:<{}}", cell, table_width(name));
   });
   out += fmt::format(" {:>12} {:>10}\n", r.packets, format_bytes_si(r.bytes));
 }
