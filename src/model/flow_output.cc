@@ -123,8 +123,17 @@ void visit_fields(const FlowRecord& r, FlowFields f, Visit&& visit) {
   }
 }
 
-// format_pmacct_time appended to `out`; the date/time part of the last second printed is
-// cached (records of one purge share a few distinct seconds).
+// Writes `v` as exactly `width` decimal digits.
+void put_digits(char* p, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+
+// format_pmacct_time appended to `out`. The calendar date comes from days since the
+// epoch with H. Hinnant's civil_from_days (proleptic Gregorian, UTC), not gmtime_r +
+// fmt: a purge of millions of flows formats two timestamps per record.
 void append_time(std::string& out, int64_t ns) {
   int64_t sec = ns / 1'000'000'000;
   int64_t frac = ns % 1'000'000'000;
@@ -132,30 +141,35 @@ void append_time(std::string& out, int64_t ns) {
     frac += 1'000'000'000;
     --sec;
   }
-  thread_local int64_t cached_sec = INT64_MIN;
-  thread_local char cached[32];
-  thread_local size_t cached_len = 0;
-  if (sec != cached_sec) {
-    const auto t = static_cast<std::time_t>(sec);
-    std::tm tm{};
-    if (gmtime_r(&t, &tm) == nullptr) {
-      out += "0000-00-00 00:00:00.000000";
-      return;
-    }
-    const auto r = fmt::format_to_n(cached, sizeof cached, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.",
-                                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                                    tm.tm_min, tm.tm_sec);
-    cached_len = std::min(r.size, sizeof cached);
-    cached_sec = sec;
+  int64_t days = sec / 86400;
+  int64_t rem = sec % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
   }
-  out.append(cached, cached_len);
-  char micro[6];
-  auto us = static_cast<uint32_t>(frac / 1000);
-  for (int i = 5; i >= 0; --i) {
-    micro[i] = static_cast<char>('0' + us % 10);
-    us /= 10;
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) {
+    out += "0000-00-00 00:00:00.000000";
+    return;
   }
-  out.append(micro, sizeof micro);
+  char b[26] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', ' ', '0', '0',
+                ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', '0', '0', '0'};
+  put_digits(b, static_cast<uint64_t>(year), 4);
+  put_digits(b + 5, static_cast<uint64_t>(month), 2);
+  put_digits(b + 8, static_cast<uint64_t>(day), 2);
+  put_digits(b + 11, static_cast<uint64_t>(rem / 3600), 2);
+  put_digits(b + 14, static_cast<uint64_t>(rem / 60 % 60), 2);
+  put_digits(b + 17, static_cast<uint64_t>(rem % 60), 2);
+  put_digits(b + 20, static_cast<uint64_t>(frac / 1000), 6);
+  out.append(b, sizeof b);
 }
 
 }  // namespace

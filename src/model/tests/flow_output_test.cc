@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 
 namespace flowlens {
@@ -79,6 +80,11 @@ TEST(FlowOutput, TimestampsAreUtcWithMicroseconds) {
   EXPECT_EQ(format_pmacct_time(0), "1970-01-01 00:00:00.000000");
   EXPECT_EQ(format_pmacct_time(-1), "1969-12-31 23:59:59.999999");
   EXPECT_EQ(format_pmacct_time(4102444800'000001'000), "2100-01-01 00:00:00.000001");
+  EXPECT_EQ(format_pmacct_time(951782400'000000'000), "2000-02-29 00:00:00.000000");
+  EXPECT_EQ(format_pmacct_time(1709251199'999999'999), "2024-02-29 23:59:59.999999");
+  // The extremes a saturated event time can take.
+  EXPECT_EQ(format_pmacct_time(INT64_MAX), "2262-04-11 23:47:16.854775");
+  EXPECT_EQ(format_pmacct_time(INT64_MIN), "1677-09-21 00:12:43.145224");
 }
 
 TEST(FlowOutput, CsvHasAHeaderWithTheJsonNames) {
