@@ -23,6 +23,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -384,9 +385,12 @@ def measure(tool, dataset, runs):
                   cpu_seconds=usage.ru_utime + usage.ru_stime, max_rss_kb=usage.ru_maxrss,
                   returncode=rc)
         if rc != 0:
+            how = f"exit {rc}"
+            if rc < 0:
+                how = f"killed by signal {-rc} ({signal.Signals(-rc).name})"
             failure = Run(**{**dataclasses.asdict(run),
-                             "note": tail(workdir / "stderr") or f"exit {rc}"})
-            log(f"  {tool.name} on {dataset.name}: FAILED (exit {rc}) {failure.note[:200]}")
+                             "note": f"{how}: {tail(workdir / 'stderr')}"})
+            log(f"  {tool.name} on {dataset.name}: FAILED, {failure.note[:300]}")
             break
         run.accounted = tool.accounted(dataset, workdir, stdout_path)
         log(f"  {tool.name} on {dataset.name} run {index + 1}/{runs}: {run.seconds:.2f} s"
