@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -28,19 +29,38 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 }  // namespace
 
-void FlowTable::FreeSlots::operator()(Entry* p) const { std::free(p); }
+void FlowTable::FreeSlots::operator()(Entry* p) const {
+  if (mapped_bytes > 0) {
+    munmap(p, mapped_bytes);
+  } else {
+    std::free(p);
+  }
+}
 
 std::unique_ptr<FlowTable::Entry[], FlowTable::FreeSlots> FlowTable::allocate_slots(size_t count) {
   static_assert(std::is_trivially_copyable_v<Entry>);
   constexpr size_t kHugePage = size_t{2} << 20;
-  size_t bytes = count * sizeof(Entry);
-  const size_t alignment = bytes >= kHugePage ? kHugePage : 64;
-  bytes = (bytes + alignment - 1) / alignment * alignment;
-  void* p = std::aligned_alloc(alignment, bytes);
-  if (p == nullptr) throw std::bad_alloc();  // start-up/resource failure, not input
-  if (alignment == kHugePage) (void)madvise(p, bytes, MADV_HUGEPAGE);
-  std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) Entry
-  return std::unique_ptr<Entry[], FreeSlots>(static_cast<Entry*>(p));
+  const size_t bytes = count * sizeof(Entry);
+  if (bytes < kHugePage) {
+    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (p == nullptr) throw std::bad_alloc();  // resource failure at growth, not input
+    std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) Entry
+    return std::unique_ptr<Entry[], FreeSlots>(static_cast<Entry*>(p), FreeSlots{0});
+  }
+  // Large tables: a fresh anonymous mapping is already zero (no second zeroing pass
+  // after the kernel's), trimmed to a 2 MiB boundary so it can use huge pages.
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* raw = mmap(nullptr, rounded + kHugePage, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > start) munmap(raw, aligned - start);
+  const size_t tail = (start + rounded + kHugePage) - (aligned + rounded);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + rounded), tail);
+  (void)madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
+  return std::unique_ptr<Entry[], FreeSlots>(reinterpret_cast<Entry*>(aligned),
+                                             FreeSlots{rounded});
 }
 
 FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink)

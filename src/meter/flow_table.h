@@ -124,6 +124,8 @@ class FlowTable {
   const Aggregation* aggregation_;
   FlowSink sink_;
   struct FreeSlots {
+    size_t mapped_bytes;  // > 0: the block is an mmap of this size (no NSDMI: GCC 12 then
+                          // cannot default-construct the nested deleter in-class)
     void operator()(Entry* p) const;
   };
   // Zeroed entries (all-zero is an empty slot); 2 MiB-aligned and madvise(MADV_HUGEPAGE)d
