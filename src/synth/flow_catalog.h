@@ -27,6 +27,7 @@ class FlowCatalog {
   FlowSpec flow(uint32_t index) const;
 
  private:
+  FlowSpec benchmark_flow(uint32_t h, uint64_t r) const;  // 64b and imix
   FlowSpec demo_flow(uint32_t h, uint64_t r) const;
 
   TrafficProfile profile_;

@@ -11,6 +11,7 @@ constexpr size_t kIpv6Header = 40;
 constexpr size_t kTcpHeader = 20;
 constexpr size_t kUdpHeader = 8;
 constexpr size_t kIcmpHeader = 8;  // echo: type, code, checksum, identifier, sequence
+constexpr uint32_t kTcpWindow = 64240;
 
 // Locally administered unicast MACs: obviously synthetic, never a real vendor's.
 constexpr std::array<uint8_t, 12> kMacs{0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
@@ -83,7 +84,11 @@ void FrameBuilder::build(const FlowSpec& spec, const PacketFields& fields, size_
   std::memcpy(out, kMacs.data(), kMacs.size());
   uint8_t* ip = out + kEthernetHeader;
   const size_t ip_size = frame_size - kEthernetHeader;
-  uint32_t pseudo = 0;  // pseudo-header sum for TCP/UDP/ICMPv6
+  // Checksums are summed from the field values, not read back from the frame: reading
+  // bytes just stored stalls on store forwarding, and that was most of the cost.
+  const size_t address_bytes = spec.ip_version == 4 ? 4 : 16;
+  const uint32_t addresses =
+      sum_words(spec.src.data(), address_bytes) + sum_words(spec.dst.data(), address_bytes);
   size_t l4_size = 0;
   uint8_t* l4 = nullptr;
 
@@ -98,13 +103,11 @@ void FrameBuilder::build(const FlowSpec& spec, const PacketFields& fields, size_
     store_be16(ip + 6, 0x4000);  // DF
     ip[8] = 64;
     ip[9] = spec.protocol;
-    store_be16(ip + 10, 0);
     std::memcpy(ip + 12, spec.src.data(), 4);
     std::memcpy(ip + 16, spec.dst.data(), 4);
-    store_be16(ip + 10, fold(sum_words(ip, kIpv4Header)));
-    if (spec.protocol != kProtoIcmp) {
-      pseudo = sum_words(ip + 12, 8) + spec.protocol + static_cast<uint32_t>(l4_size);
-    }
+    const uint32_t header_sum = 0x4500 + static_cast<uint32_t>(ip_size) + fields.ip_id +
+                                0x4000 + (64u << 8) + spec.protocol + addresses;
+    store_be16(ip + 10, fold(header_sum));
   } else {
     store_be16(out + 12, 0x86DD);
     l4 = ip + kIpv6Header;
@@ -115,49 +118,54 @@ void FrameBuilder::build(const FlowSpec& spec, const PacketFields& fields, size_
     ip[7] = 64;
     std::memcpy(ip + 8, spec.src.data(), 16);
     std::memcpy(ip + 24, spec.dst.data(), 16);
-    pseudo = sum_words(ip + 8, 32) + spec.protocol + static_cast<uint32_t>(l4_size);
   }
+  // Pseudo-header (TCP, UDP, ICMPv6; ICMPv4 has none).
+  const uint32_t pseudo =
+      spec.protocol == kProtoIcmp ? 0 : addresses + spec.protocol + static_cast<uint32_t>(l4_size);
 
-  const size_t header = write_l4(spec, fields, l4_size, l4);
-  const size_t payload = l4_size - header;
-  std::memcpy(l4 + header, payload_.data(), payload);
-  // Checksum field is zero here; sum header + payload + pseudo-header, then store it.
-  const uint32_t sum = pseudo + sum_words(l4, header) + payload_sum(payload);
-  uint16_t checksum = fold(sum);
-  const size_t checksum_offset = spec.protocol == kProtoTcp ? 16 : (spec.protocol == kProtoUdp ? 6 : 2);
+  const L4Header header = write_l4(spec, fields, l4_size, l4);
+  const size_t payload = l4_size - header.size;
+  std::memcpy(l4 + header.size, payload_.data(), payload);
+  uint16_t checksum = fold(pseudo + header.sum + payload_sum(payload));
   if (spec.protocol == kProtoUdp && checksum == 0) {
     checksum = 0xFFFF;  // RFC 768: a computed zero is sent as all ones (zero = "none")
   }
-  store_be16(l4 + checksum_offset, checksum);
+  store_be16(l4 + header.checksum_offset, checksum);
 }
 
-size_t FrameBuilder::write_l4(const FlowSpec& spec, const PacketFields& fields, size_t l4_size,
-                              uint8_t* l4) const {
+FrameBuilder::L4Header FrameBuilder::write_l4(const FlowSpec& spec, const PacketFields& fields,
+                                              size_t l4_size, uint8_t* l4) const {
+  const uint32_t ports = uint32_t{spec.src_port} + spec.dst_port;
   switch (spec.protocol) {
-    case kProtoTcp:
+    case kProtoTcp: {
       store_be16(l4, spec.src_port);
       store_be16(l4 + 2, spec.dst_port);
       store_be32(l4 + 4, fields.tcp_seq);
       store_be32(l4 + 8, spec.tcp_ack);
       l4[12] = 0x50;  // data offset 5 words, no options
       l4[13] = 0x18;  // PSH | ACK: an established connection carrying data
-      store_be16(l4 + 14, 64240);
+      store_be16(l4 + 14, kTcpWindow);
       store_be16(l4 + 16, 0);
       store_be16(l4 + 18, 0);
-      return kTcpHeader;
+      const uint32_t sum = ports + (fields.tcp_seq >> 16) + (fields.tcp_seq & 0xFFFF) +
+                           (spec.tcp_ack >> 16) + (spec.tcp_ack & 0xFFFF) + 0x5018 + kTcpWindow;
+      return {kTcpHeader, 16, sum};
+    }
     case kProtoUdp:
       store_be16(l4, spec.src_port);
       store_be16(l4 + 2, spec.dst_port);
       store_be16(l4 + 4, static_cast<uint32_t>(l4_size));
       store_be16(l4 + 6, 0);
-      return kUdpHeader;
-    default:
-      l4[0] = spec.protocol == kProtoIcmp ? 8 : 128;  // echo request (ICMP / ICMPv6)
+      return {kUdpHeader, 6, ports + static_cast<uint32_t>(l4_size)};
+    default: {
+      const uint8_t type = spec.protocol == kProtoIcmp ? 8 : 128;  // echo request
+      l4[0] = type;
       l4[1] = 0;
       store_be16(l4 + 2, 0);
       store_be16(l4 + 4, spec.src_port);
       store_be16(l4 + 6, fields.icmp_seq);
-      return kIcmpHeader;
+      return {kIcmpHeader, 2, (uint32_t{type} << 8) + spec.src_port + fields.icmp_seq};
+    }
   }
 }
 

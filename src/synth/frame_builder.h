@@ -43,8 +43,15 @@ class FrameBuilder {
  private:
   // One's-complement sum (not folded) of the first n payload bytes, n <= kMaxFrame.
   uint32_t payload_sum(size_t n) const { return payload_sums_[n]; }
-  size_t write_l4(const FlowSpec& spec, const PacketFields& fields, size_t l4_size,
-                  uint8_t* l4) const;
+  // What write_l4 wrote: header length, where its checksum goes, and the sum of its
+  // words (checksum field taken as zero).
+  struct L4Header {
+    size_t size;
+    size_t checksum_offset;
+    uint32_t sum;
+  };
+  L4Header write_l4(const FlowSpec& spec, const PacketFields& fields, size_t l4_size,
+                    uint8_t* l4) const;
 
   std::array<uint8_t, kMaxFrame> payload_{};
   std::array<uint32_t, kMaxFrame + 1> payload_sums_{};

@@ -105,7 +105,14 @@ Status TrafficGenerator::write(PcapFileWriter& writer, const Progress& progress)
     // Two-way profiles alternate request and reply on successive visits of a flow.
     const bool reply = two_way && (cycle & 1) != 0;
     const uint32_t visit = two_way ? cycle / 2 : cycle;
-    const FlowSpec wire = reply ? reversed(spec) : spec;
+    // A pointer, not a copy: copying the spec just built stalls on store forwarding.
+    FlowSpec reply_spec;
+    const FlowSpec* wire_spec = &spec;
+    if (reply) {
+      reply_spec = reversed(spec);
+      wire_spec = &reply_spec;
+    }
+    const FlowSpec& wire = *wire_spec;
     const size_t size = frame_size(i, wire, reply);
     PacketFields fields;
     fields.ip_id = static_cast<uint16_t>(index + cycle);
