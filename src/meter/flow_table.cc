@@ -71,7 +71,7 @@ FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregati
       static_cast<size_t>(std::ceil(static_cast<double>(config_.max_flows) / kMaxLoad)),
       config_.max_flows + 1);
   max_capacity_ = std::min<size_t>(max_capacity_, size_t{1} << 32);
-  capacity_ = std::clamp<size_t>(config_.initial_capacity, 16, max_capacity_);
+  capacity_ = std::min(std::max<size_t>(config_.initial_capacity, 16), max_capacity_);
   slots_ = allocate_slots(capacity_);
   grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
                                         : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);

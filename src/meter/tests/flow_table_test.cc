@@ -154,6 +154,22 @@ TEST(FlowTable, FullTableEvictsAndCountsButLosesNothing) {
   EXPECT_LE(t.capacity(), t.max_capacity());
 }
 
+TEST(FlowTable, ATableOfOneFlowEmitsEachNewKeyItsPredecessor) {
+  Aggregation agg;
+  Collector out;
+  FlowTableConfig c = no_timeouts();
+  c.max_flows = 1;
+  FlowTable t(c, agg, out.sink());
+  add(t, 1, 1);
+  add(t, 1, 2);
+  add(t, 2, 3);
+  add(t, 3, 4);
+  t.flush();
+  ASSERT_EQ(out.records.size(), 3u);
+  EXPECT_EQ(out.records[0].packets, 2u);
+  EXPECT_EQ(t.counters().evicted, 2u);
+}
+
 TEST(FlowTable, EvictionPrefersTheLeastRecentlyUpdatedOfItsSample) {
   Aggregation agg;
   Collector out;
