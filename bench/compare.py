@@ -181,6 +181,20 @@ class Flowlens(Tool):
         return [self.binary, "flows", "-r", str(dataset.path), "--format", "csv",
                 "-o", "/dev/null"]
 
+    def accounted(self, dataset, workdir, stdout_path):
+        """One untimed extra run writing the CSV to a file: the sum of its `packets`
+        column (pmacct's field names). Done once per file."""
+        cached = getattr(self, "_accounted", {})
+        self._accounted = cached
+        if dataset.name not in cached:
+            csv_path = workdir / "flows.csv"
+            rc = subprocess.run([self.binary, "flows", "-r", str(dataset.path), "--format",
+                                 "csv", "-o", str(csv_path)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode
+            cached[dataset.name] = sum_csv_column(csv_path, "packets") if rc == 0 else None
+            csv_path.unlink(missing_ok=True)
+        return cached[dataset.name]
+
     def version(self):
         return first_line([self.binary, "--version"])
 
@@ -247,19 +261,7 @@ class Pmacctd(Tool):
 
     def accounted(self, dataset, workdir, stdout_path):
         flows = workdir / "flows.csv"
-        if not flows.exists():
-            return 0
-        total = 0
-        with flows.open() as f:
-            column = None
-            for line in f:
-                fields = line.rstrip("\n").split(",")
-                if fields[0] == "SRC_IP":
-                    column = fields.index("PACKETS")
-                    continue
-                if column is not None and len(fields) > column:
-                    total += int(fields[column])
-        return total
+        return sum_csv_column(flows, "PACKETS") if flows.exists() else 0
 
     def version(self):
         return first_line(["pmacctd", "-V"])
@@ -303,6 +305,23 @@ class TsharkJson(Tool):
 
     def version(self):
         return first_line(["tshark", "--version"])
+
+
+def sum_csv_column(path, name):
+    """Sums column `name` of a CSV file whose header line may repeat (pmacct appends one
+    per purge). Returns None if the column never appears."""
+    total = None
+    column = None
+    with open(path) as f:
+        for line in f:
+            fields = line.rstrip("\n").split(",")
+            if name in fields:
+                column = fields.index(name)
+                total = total or 0
+                continue
+            if column is not None and len(fields) > column and fields[column].isdigit():
+                total += int(fields[column])
+    return total
 
 
 def first_line(cmd):
@@ -545,7 +564,7 @@ def main():
         f"- tshark-json reads only the first {args.tshark_packets:,} packets of each file "
         "(same generator options, fewer packets: an exact prefix); its ratio compares rates",
         "- CPU s: user + system of the tool and its children; max RSS: largest process",
-        "- accounted: packets in the tool's output (pmacctd CSV, nfdump -I, the loop's count)",
+        "- accounted: packets in the tool's output (CSV of flowlens and pmacctd, nfdump -I, the loop's count)",
     ]
     for name, version in context["versions"].items():
         notes.append(f"- {name}: {version}")
