@@ -439,7 +439,8 @@ def format_table(results):
         base = r.dataset.name.split("-first")[0]
         fl = flowlens_mpps.get(base)
         ratio = ""
-        if r.tool != "flowlens" and fl and r.mpps:
+        # A run that lost packets has no meaningful rate to compare against.
+        if r.tool != "flowlens" and r.status == "ok" and fl and r.mpps:
             ratio = f"{fl / r.mpps:.1f}x"
         b = r.best
         rows.append([
