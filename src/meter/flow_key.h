@@ -7,6 +7,7 @@
 // as seven 64-bit words with a multiply-mix (hash_key): a few cycles, no byte loop.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -35,6 +36,10 @@ struct FlowKey {
 
 static_assert(sizeof(FlowKey) == 56, "FlowKey is seven 64-bit words");
 static_assert(std::has_unique_object_representations_v<FlowKey>, "no padding: memcmp/hash");
+// Aggregation::build_key assembles words 4..6 from these offsets.
+static_assert(offsetof(FlowKey, src_port) == 32 && offsetof(FlowKey, vlan) == 36 &&
+              offsetof(FlowKey, mac_src) == 38 && offsetof(FlowKey, mac_dst) == 44 &&
+              offsetof(FlowKey, family) == 50 && offsetof(FlowKey, direction) == 54);
 
 // 64-bit hash of a key: wyhash-style 64x64->128 multiply-folds of word pairs. Good
 // avalanche in the high bits, which the table uses for the home slot and the tag.

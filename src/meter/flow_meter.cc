@@ -97,9 +97,8 @@ void FlowMeter::meter_batch(size_t n) {
     counters_.metered_bytes += add_bytes_[k];
   }
 
-  // Stage 3: expire a slice of the table: one slot per four packets visits the whole
-  // table once per ~4 x capacity packets, at ~2 instructions per packet.
-  table_.sweep(n / 4 + 16);
+  // Stage 3: expire the slice of the table that the event time elapsed has earned.
+  table_.sweep_due();
   table_.drain();
 }
 

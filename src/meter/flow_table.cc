@@ -244,6 +244,22 @@ void FlowTable::sweep(size_t slots) {
   }
 }
 
+void FlowTable::sweep_due() {
+  if (sweep_mark_ns_ == INT64_MIN || now_ns_ < sweep_mark_ns_) {
+    sweep_mark_ns_ = now_ns_;
+    return;
+  }
+  int64_t period = kNsPerSecond;
+  if (config_.inactive_timeout_ns > 0) period = std::min(period, config_.inactive_timeout_ns);
+  const auto elapsed = static_cast<uint64_t>(now_ns_) - static_cast<uint64_t>(sweep_mark_ns_);
+  const auto p = static_cast<uint64_t>(period);
+  // capacity_ <= 2^32 and elapsed < period here, so the product fits in 64 bits.
+  const size_t slots = elapsed >= p ? capacity_ : static_cast<size_t>(capacity_ * elapsed / p);
+  if (slots == 0) return;  // keep the mark: the elapsed time accumulates
+  sweep_mark_ns_ = now_ns_;
+  sweep(slots);
+}
+
 void FlowTable::emit(const Entry& e) {
   FlowRecord r;
   aggregation_->fill_record(e.key, r);
