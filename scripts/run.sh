@@ -3,7 +3,7 @@
 # builds the release preset, generates synthetic traffic with Flowlens' own generator
 # and meters it into flows, printed as a table.
 #
-#   scripts/run.sh                 demo traffic (IMIX over 2000 flows)
+#   scripts/run.sh                 demo traffic (a small office network, 200k packets)
 #   scripts/run.sh FILE.pcap...    meter your own captures instead
 # Extra `flowlens flows` options can follow `--`, e.g. scripts/run.sh -- --format jsonl
 set -euo pipefail
@@ -20,9 +20,9 @@ while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do files+=("$1"); shift; done
 
 if [ "${#files[@]}" -eq 0 ]; then
   mkdir -p build/demo
-  "$bin" generate --profile imix --packets 200000 --flows 2000 --seed 1 -w build/demo/imix.pcap
-  files=(build/demo/imix.pcap)
-  set -- --local-net 10.0.0.0/8 --aggregate src_host,dst_host,proto,direction "$@"
+  "$bin" generate --profile demo --packets 200000 --flows 2000 --rate 20 --seed 1 -q -w build/demo/office.pcap
+  files=(build/demo/office.pcap)
+  set -- --local-net 10.1.0.0/24 --aggregate proto,direction --inactive-timeout 0 --active-timeout 0 "$@"
 fi
 
 inputs=()
