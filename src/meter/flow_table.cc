@@ -105,17 +105,7 @@ void FlowTable::update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_
     Entry& e = slots_[i];
     if (e.packets == 0) break;
     if (e.tag == tag && e.key == key) {
-      bool cut = false;
-      if (config_.inactive_timeout_ns > 0 &&
-          later_by_more_than(ts_ns, e.last_ns, config_.inactive_timeout_ns)) {
-        ++counters_.expired_inactive;
-        cut = true;
-      } else if (config_.active_timeout_ns > 0 &&
-                 later_by_at_least(ts_ns, e.first_ns, config_.active_timeout_ns)) {
-        ++counters_.expired_active;
-        cut = true;
-      }
-      if (cut) {
+      if (expired_at(e, ts_ns)) {
         emit(e);
         ++counters_.flows_created;
         e.packets = packets;
@@ -223,17 +213,7 @@ void FlowTable::sweep(size_t slots) {
   for (size_t k = 0; k < slots && size_ > 0;) {
     const Entry& e = slots_[sweep_cursor_];
     if (e.packets != 0) {
-      bool expired = false;
-      if (config_.inactive_timeout_ns > 0 &&
-          later_by_more_than(now_ns_, e.last_ns, config_.inactive_timeout_ns)) {
-        ++counters_.expired_inactive;
-        expired = true;
-      } else if (config_.active_timeout_ns > 0 &&
-                 later_by_at_least(now_ns_, e.first_ns, config_.active_timeout_ns)) {
-        ++counters_.expired_active;
-        expired = true;
-      }
-      if (expired) {
+      if (expired_at(e, now_ns_)) {
         emit(e);
         erase_at(sweep_cursor_);
         continue;
@@ -242,6 +222,20 @@ void FlowTable::sweep(size_t slots) {
     sweep_cursor_ = next(sweep_cursor_);
     ++k;
   }
+}
+
+bool FlowTable::expired_at(const Entry& e, int64_t ts_ns) {
+  if (config_.inactive_timeout_ns > 0 &&
+      later_by_more_than(ts_ns, e.last_ns, config_.inactive_timeout_ns)) {
+    ++counters_.expired_inactive;
+    return true;
+  }
+  if (config_.active_timeout_ns > 0 &&
+      later_by_at_least(ts_ns, e.first_ns, config_.active_timeout_ns)) {
+    ++counters_.expired_active;
+    return true;
+  }
+  return false;
 }
 
 void FlowTable::sweep_due() {

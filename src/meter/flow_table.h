@@ -117,6 +117,8 @@ class FlowTable {
     return static_cast<size_t>((static_cast<uint64_t>(tag) * capacity_) >> 32);
   }
   size_t next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
+  // True (and counted by reason) when `e` is past a timeout at event time `ts_ns`.
+  bool expired_at(const Entry& e, int64_t ts_ns);
   void emit(const Entry& e);
   void emit_batch();
   void erase_at(size_t slot);
