@@ -152,10 +152,10 @@ void BM_LibpcapReaderPcap(benchmark::State& state) {
 BENCHMARK(BM_LibpcapReaderPcap)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // libpcap's loop alone, without our interface or its per-batch copy: the baseline.
-void BM_LibpcapNextExPcap(benchmark::State& state) {
+void run_libpcap_loop(benchmark::State& state, const std::string& path) {
   for (auto _ : state) {
     char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(pcap_path().c_str(),
+    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(),
                                                         PCAP_TSTAMP_PRECISION_NANO, errbuf);
     pcap_pkthdr* hdr = nullptr;
     const u_char* data = nullptr;
@@ -168,24 +168,11 @@ void BM_LibpcapNextExPcap(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kPackets);
 }
+
+void BM_LibpcapNextExPcap(benchmark::State& state) { run_libpcap_loop(state, pcap_path()); }
 BENCHMARK(BM_LibpcapNextExPcap)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_LibpcapNextExPcapng(benchmark::State& state) {
-  for (auto _ : state) {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(pcapng_path().c_str(),
-                                                        PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    pcap_pkthdr* hdr = nullptr;
-    const u_char* data = nullptr;
-    uint64_t bytes = 0;
-    while (pcap_next_ex(p, &hdr, &data) == 1) {
-      bytes += hdr->caplen + data[0];
-    }
-    benchmark::DoNotOptimize(bytes);
-    pcap_close(p);
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kPackets);
-}
+void BM_LibpcapNextExPcapng(benchmark::State& state) { run_libpcap_loop(state, pcapng_path()); }
 BENCHMARK(BM_LibpcapNextExPcapng)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
