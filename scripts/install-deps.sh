@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev lld-14
   # libraries
   libpcap-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev
+  libsqlite3-dev sqlite3
   libfmt-dev
   # peers and tools used by tests and benchmarks
   pmacct nfdump softflowd tshark tcpdump python3
