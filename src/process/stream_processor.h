@@ -90,6 +90,10 @@ class StreamProcessor {
   StreamProcessor(ProcessorConfig config, WindowSink sink);
 
   void add(FlowBatch records);
+  // Event time has reached `event_ns` without records (a quiet live link): the
+  // watermark moves to max(watermark, event_ns - allowed_lateness) and windows it
+  // passes close, as if a record ending at event_ns had arrived.
+  void advance_to(int64_t event_ns);
   void finish();
   RollupDelta take_rollups();
 
