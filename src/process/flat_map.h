@@ -1,0 +1,178 @@
+#pragma once
+// FlatMap: the open-addressing hash map behind every per-record aggregate of the stream
+// processor (window summaries and rollup deltas).
+//
+// Contract:
+//  - Keys are WordKey<N>: N 64-bit words that the caller fills completely (no padding, so
+//    equality and hashing are plain word compares). Values are trivially copyable and
+//    value-initialised on insertion.
+//  - Linear probing over a power-of-two slot array, grown x2 beyond load 0.7; no erase
+//    (aggregates only grow, then are handed over whole by clear()).
+//  - clear() keeps the slot array unless it is much larger than what was used, so a
+//    map refilled every window does not reallocate, and a one-off burst does not pin
+//    memory for ever.
+//  - References returned by find_or_insert() stay valid until the next insertion.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+namespace flowlens::process {
+
+template <size_t N>
+struct WordKey {
+  std::array<uint64_t, N> w{};
+  friend bool operator==(const WordKey&, const WordKey&) = default;
+};
+
+// A multiply-xorshift mix per word and a final avalanche (murmur3's fmix64): cheap, and
+// every input bit reaches the low bits the slot index takes.
+template <size_t N>
+inline uint64_t hash_words(const WordKey<N>& k) {
+  uint64_t h = 0x243F6A8885A308D3ull;
+  for (size_t i = 0; i < N; ++i) {
+    h = (h ^ k.w[i]) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+template <size_t N, typename Value>
+class FlatMap {
+ public:
+  using Key = WordKey<N>;
+  static_assert(std::is_trivially_copyable_v<Value>);
+
+  struct Slot {
+    Key key;
+    Value value;
+    bool used = false;
+  };
+
+  static constexpr size_t kMinCapacity = 16;
+
+  explicit FlatMap(size_t capacity = kMinCapacity) { allocate(round_up(capacity)); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t capacity() const { return slots_.size(); }
+
+  Value& find_or_insert(const Key& key) { return find_or_insert(key, hash_words(key)); }
+
+  Value& find_or_insert(const Key& key, uint64_t hash) {
+    size_t i = hash & mask_;
+    while (true) {
+      Slot& s = slots_[i];
+      if (!s.used) {
+        break;
+      }
+      if (s.key == key) {
+        return s.value;
+      }
+      i = (i + 1) & mask_;
+    }
+    if (size_ + 1 > grow_at_) {
+      grow();
+      return insert_new(key, hash);
+    }
+    Slot& s = slots_[i];
+    s.used = true;
+    s.key = key;
+    s.value = Value{};
+    ++size_;
+    return s.value;
+  }
+
+  const Value* find(const Key& key) const {
+    size_t i = hash_words(key) & mask_;
+    while (slots_[i].used) {
+      if (slots_[i].key == key) {
+        return &slots_[i].value;
+      }
+      i = (i + 1) & mask_;
+    }
+    return nullptr;
+  }
+
+  // Brings the home slot of `hash` towards the cache ahead of a find_or_insert.
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_], 1); }
+
+  // f(const Key&, const Value&) for every entry, in slot order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.used) {
+        f(s.key, s.value);
+      }
+    }
+  }
+
+  void clear() {
+    if (slots_.size() > kMinCapacity && slots_.size() > 8 * size_) {
+      allocate(round_up(2 * size_));
+    } else {
+      for (Slot& s : slots_) {
+        s.used = false;
+      }
+    }
+    size_ = 0;
+  }
+
+ private:
+  static size_t round_up(size_t n) {
+    size_t c = kMinCapacity;
+    while (c < n) {
+      c *= 2;
+    }
+    return c;
+  }
+
+  void allocate(size_t capacity) {
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    grow_at_ = capacity * 7 / 10;
+  }
+
+  Value& insert_new(const Key& key, uint64_t hash) {
+    size_t i = hash & mask_;
+    while (slots_[i].used) {
+      i = (i + 1) & mask_;
+    }
+    Slot& s = slots_[i];
+    s.used = true;
+    s.key = key;
+    s.value = Value{};
+    ++size_;
+    return s.value;
+  }
+
+  void grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    allocate(old.size() * 2);
+    for (const Slot& s : old) {
+      if (s.used) {
+        size_t i = hash_words(s.key) & mask_;
+        while (slots_[i].used) {
+          i = (i + 1) & mask_;
+        }
+        slots_[i] = s;
+      }
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t grow_at_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace flowlens::process
