@@ -102,6 +102,15 @@ const uint8_t* ByteSource::peek_slow(uint64_t pos, size_t n, bool may_move) {
     return nullptr;
   }
   const uint64_t need_end = pos + n;
+  if (pos > window_end_ && may_move) {
+    // A jump forward (resuming at a checkpoint, skipping a block): seek instead of
+    // reading the gap into the buffer. Pipes cannot seek; they read through below.
+    const auto target = static_cast<off_t>(pos);
+    if (static_cast<uint64_t>(target) == pos && ::lseek(fd_, target, SEEK_SET) == target) {
+      window_offset_ = pos;
+      window_end_ = pos;
+    }
+  }
   if (need_end - window_offset_ > owned_.size()) {
     // The record does not fit behind the bytes still referenced: slide (or grow)
     // the buffer, which invalidates pointers handed out before.
@@ -138,6 +147,10 @@ const uint8_t* ByteSource::peek_slow(uint64_t pos, size_t n, bool may_move) {
       return nullptr;
     }
     if (got == 0) {
+      if (follow_) {
+        status_ = Status::kPending;
+        return nullptr;
+      }
       at_eof_ = true;
       break;
     }

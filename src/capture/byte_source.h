@@ -12,9 +12,17 @@
 // Pointers returned earlier stay valid until a call with may_move=true (only a stream
 // ever moves its buffer). nullptr with status() == kEnd means the input ends before
 // pos+n (end_offset() is then the input size); kBusy means the bytes exist only after
-// sliding the buffer, which the caller did not allow; kIoError means read() failed.
+// sliding the buffer, which the caller did not allow; kIoError means read() failed;
+// kPending (follow mode only) means the input has no more bytes *yet*: nothing is
+// consumed and a later peek of the same position reads again.
 // `pos` must never go backwards past the start of the current window (streams drop
-// what lies before the oldest position asked for with may_move=true).
+// what lies before the oldest position asked for with may_move=true). A stream asked
+// for a position beyond its window with may_move=true jumps there (lseek on files)
+// instead of buffering the gap.
+//
+// Follow mode (set_follow(true), streams only): a read() that returns 0 is not the end,
+// because the file may still be growing (DirectorySource follows files tcpdump is
+// writing). set_follow(false) makes the next 0-byte read final again.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +37,7 @@ namespace flowlens::capture {
 
 class ByteSource {
  public:
-  enum class Status : uint8_t { kOk, kEnd, kBusy, kIoError };
+  enum class Status : uint8_t { kOk, kEnd, kBusy, kIoError, kPending };
 
   // Largest stretch a stream keeps in memory at once; peek() with a bigger n on a
   // stream fails with kIoError. Mapped files and buffers have no such limit.
@@ -56,6 +64,7 @@ class ByteSource {
   bool end_known() const { return at_eof_; }
   uint64_t end_offset() const { return window_end_; }
   bool is_stream() const { return fd_ >= 0; }
+  void set_follow(bool follow) { follow_ = follow; }
   const std::string& io_error() const { return io_error_; }
 
  private:
@@ -68,6 +77,7 @@ class ByteSource {
   uint64_t window_end_ = 0;
   Status status_ = Status::kOk;
   bool at_eof_ = false;
+  bool follow_ = false;
 
   void* map_ = nullptr;  // mmap backing
   size_t map_size_ = 0;

@@ -78,6 +78,17 @@ Result<std::unique_ptr<CaptureReader>> PcapFileReader::open(std::string path,
   return std::unique_ptr<CaptureReader>(std::move(reader));
 }
 
+Status PcapFileReader::skip_to(uint64_t offset) {
+  if (offset < kFileHeaderSize) {
+    return Error{at(path_, offset, "resume offset is inside the 24-byte file header"),
+                 static_cast<int64_t>(offset)};
+  }
+  // Records are not walked: a pcap record header carries no marker to check a
+  // boundary against, and the checkpoint was written at one.
+  pos_ = offset;
+  return Status::Ok();
+}
+
 void PcapFileReader::fail(uint64_t offset, const std::string& reason) {
   error_ = Error{at(path_, offset, reason), static_cast<int64_t>(offset)};
   done_ = true;
@@ -101,7 +112,7 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
     const uint8_t* h = source_->peek(pos_, kRecordHeaderSize, may_move);
     if (h == nullptr) {
       const auto st = source_->status();
-      if (st == ByteSource::Status::kBusy) {
+      if (st == ByteSource::Status::kBusy || st == ByteSource::Status::kPending) {
         break;
       }
       if (st == ByteSource::Status::kEnd && source_->end_offset() == pos_) {
@@ -128,7 +139,7 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
     const uint8_t* data = source_->peek(pos_ + kRecordHeaderSize, caplen, may_move);
     if (data == nullptr) [[unlikely]] {
       const auto st = source_->status();
-      if (st == ByteSource::Status::kBusy) {
+      if (st == ByteSource::Status::kBusy || st == ByteSource::Status::kPending) {
         break;
       }
       if (st == ByteSource::Status::kEnd) {

@@ -11,6 +11,8 @@
 //  - A record whose caplen exceeds kMaxCaplen (Wireshark's and libpcap's 256 KiB limit)
 //    or that the file cuts short ends reading with an error naming its offset.
 //  - Records are not truncated to the header's snaplen (Wireshark does not either).
+//  - A source in follow mode that has no more bytes yet (ByteSource kPending) ends the
+//    batch without consuming the partial record; the next read_batch() retries it.
 
 #include <memory>
 #include <optional>
@@ -34,6 +36,10 @@ class PcapFileReader final : public CaptureReader {
   // Parses the file header; errors name the path and offset of the bad field.
   static Result<std::unique_ptr<CaptureReader>> open(std::string path,
                                                      std::unique_ptr<ByteSource> source);
+
+  // Continues at `offset`, a record boundary past the file header (a checkpoint),
+  // before the first read_batch(). Errors name the path and the offset.
+  Status skip_to(uint64_t offset);
 
   size_t read_batch(std::span<PacketRecord> out) override;
   const CaptureInfo& info() const override { return info_; }

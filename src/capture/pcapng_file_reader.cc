@@ -86,7 +86,7 @@ PcapngFileReader::Step PcapngFileReader::read_block(PacketRecord& r, bool may_mo
   const uint8_t* head = source_->peek(pos_, 12, may_move);
   if (head == nullptr) {
     const auto st = source_->status();
-    if (st == ByteSource::Status::kBusy) {
+    if (st == ByteSource::Status::kBusy || st == ByteSource::Status::kPending) {
       return Step::kBusy;
     }
     if (st == ByteSource::Status::kEnd && source_->end_offset() == pos_ && sections_ > 0) {
@@ -128,7 +128,7 @@ PcapngFileReader::Step PcapngFileReader::read_block(PacketRecord& r, bool may_mo
   const uint8_t* block = source_->peek(pos_, total, may_move);
   if (block == nullptr) {
     const auto st = source_->status();
-    if (st == ByteSource::Status::kBusy) {
+    if (st == ByteSource::Status::kBusy || st == ByteSource::Status::kPending) {
       return Step::kBusy;
     }
     if (st == ByteSource::Status::kEnd) {
@@ -172,6 +172,41 @@ PcapngFileReader::Step PcapngFileReader::read_block(PacketRecord& r, bool may_mo
   }
   pos_ += total;
   return step;
+}
+
+Status PcapngFileReader::skip_to(uint64_t offset) {
+  // Section headers and interface descriptions before `offset` are read in full (they
+  // decide byte order, link types and timestamp units of what follows); every other
+  // block is stepped over by its length without reading its body.
+  PacketRecord unused;
+  while (pos_ < offset && !done_) {
+    const uint8_t* head = source_->peek(pos_, 12, true);
+    if (head == nullptr) {
+      break;
+    }
+    const uint32_t type = load_le32(head) == kSectionHeaderBlock ? kSectionHeaderBlock
+                                                                  : u32(head);
+    const uint32_t total = load_le32(head) == kSectionHeaderBlock ? 0 : u32(head + 4);
+    if (type == kSectionHeaderBlock || type == kInterfaceDescriptionBlock ||
+        total < 12 || total % 4 != 0 || total > kMaxBlockSize) {
+      // read_block() checks and reports these itself.
+      if (read_block(unused, true) != Step::kNext) {
+        break;
+      }
+      continue;
+    }
+    pos_ += total;
+  }
+  if (error_) {
+    return *error_;
+  }
+  if (pos_ != offset) {
+    const std::string reason = pos_ < offset ? "file ends before the resume offset"
+                                             : "resume offset is not a block boundary";
+    return Error{path_ + ": byte offset " + std::to_string(offset) + ": " + reason,
+                 static_cast<int64_t>(offset)};
+  }
+  return Status::Ok();
 }
 
 template <typename OnOption>

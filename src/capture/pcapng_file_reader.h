@@ -14,6 +14,8 @@
 //    min(original length, snaplen of interface 0 when non-zero).
 //  - Errors (cut blocks, lengths that disagree, an option longer than its block, an
 //    interface index without IDB) stop reading; records before them were returned.
+//  - A source in follow mode that has no more bytes yet (ByteSource kPending) ends the
+//    batch without consuming the partial block; the next read_batch() retries it.
 
 #include <memory>
 #include <optional>
@@ -36,6 +38,12 @@ class PcapngFileReader final : public CaptureReader {
   // Reads the first section header; errors name the path and the offset.
   static Result<std::unique_ptr<CaptureReader>> open(std::string path,
                                                      std::unique_ptr<ByteSource> source);
+
+  // Continues at `offset`, a block boundary (a checkpoint), before the first
+  // read_batch(): SHBs and IDBs before it are read so byte order, link types and
+  // if_tsresol are known; other blocks are stepped over by their length. Errors name
+  // the path and the offset (not a boundary, damage before it, file shorter).
+  Status skip_to(uint64_t offset);
 
   size_t read_batch(std::span<PacketRecord> out) override;
   const CaptureInfo& info() const override { return info_; }
