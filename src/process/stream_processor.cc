@@ -102,13 +102,18 @@ void StreamProcessor::add(FlowBatch records) {
     // end_ns before start_ns would be a source's bug; the record still happened by start.
     const int64_t end = std::max(r.start_ns, r.end_ns);
     if (end > m.max_end) {
-      m.max_end = end;
-      const int64_t watermark = saturating_sub(end, config_.allowed_lateness_ns);
-      if (watermark > counters_.watermark_ns) {
-        counters_.watermark_ns = watermark;
-        m.close_until(watermark, config_, counters_, sink_);
-      }
+      advance_to(end);
     }
+  }
+}
+
+void StreamProcessor::advance_to(int64_t event_ns) {
+  Impl& m = *impl_;
+  m.max_end = std::max(m.max_end, event_ns);
+  const int64_t watermark = saturating_sub(m.max_end, config_.allowed_lateness_ns);
+  if (watermark > counters_.watermark_ns) {
+    counters_.watermark_ns = watermark;
+    m.close_until(watermark, config_, counters_, sink_);
   }
 }
 

@@ -423,6 +423,26 @@ TEST(StreamProcessor, RecordBeyondLatenessIsCountedLateAndStillReachesRollups) {
   EXPECT_EQ(got.traffic.at({1, k2019, 6, static_cast<int>(Direction::kTransit)}).bytes, 307u);
 }
 
+TEST(StreamProcessor, AdvanceToClosesWindowsOnAQuietLinkAndNeverMovesTheWatermarkBack) {
+  Collected c;
+  StreamProcessor p(config_with({}, 5 * kSecond), c.sink());
+  const FlowRecord r = record(k2019 + kSecond, k2019 + 8 * kSecond, "10.0.0.1", "10.0.0.2", 6, 1,
+                              2, 10);
+  p.add({&r, 1});
+  p.advance_to(k2019 + 14 * kSecond);
+  EXPECT_TRUE(c.windows.empty());
+  p.advance_to(k2019 + 15 * kSecond);
+  ASSERT_EQ(c.windows.size(), 1u);
+  EXPECT_EQ(p.counters().watermark_ns, k2019 + 10 * kSecond);
+  p.advance_to(k2019);
+  EXPECT_EQ(p.counters().watermark_ns, k2019 + 10 * kSecond);
+  const FlowRecord late = record(k2019 + 3 * kSecond, k2019 + 3 * kSecond, "10.0.0.1",
+                                 "10.0.0.2", 6, 1, 2, 10);
+  p.add({&late, 1});
+  EXPECT_EQ(p.counters().late_records, 1u);
+  EXPECT_EQ(c.windows.size(), 1u);
+}
+
 TEST(StreamProcessor, FinishEmitsEveryOpenWindowInOrderAndThenCountsOldRecordsLate) {
   Collected c;
   StreamProcessor p(config_with({}, 3600 * kSecond), c.sink());
