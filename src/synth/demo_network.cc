@@ -26,7 +26,7 @@ constexpr size_t kEthernetHeader = FrameBuilder::kEthernetHeader;
 constexpr uint16_t kFullFrame = 1514;  // a 1500-byte IP packet
 constexpr uint32_t kFullIpBytes = kFullFrame - kEthernetHeader;
 constexpr uint8_t kPshAck = 0x18;      // the flags FrameBuilder puts on every TCP segment
-constexpr size_t kBatchRecords = 4096;
+constexpr size_t kBatchRecords = 1024;  // ~140 KB, so a batch stays in L2 while it is filled
 // Offices work Monday to Friday (1970-01-01, epoch day 0, was a Thursday).
 constexpr std::array<uint64_t, 7> kWeekdayPermille{1000, 1000, 1000, 1000, 950, 450, 400};
 constexpr int64_t kEpochWeekday = 3;
@@ -178,6 +178,10 @@ FlowSpec reversed(const FlowSpec& spec) {
   r.tcp_isn = spec.tcp_ack;
   r.tcp_ack = spec.tcp_isn;
   return r;
+}
+
+IpAddress address_of(const FlowSpec& spec, const std::array<uint8_t, 16>& bytes) {
+  return spec.ip_version == 4 ? IpAddress::v4(bytes.data()) : IpAddress::v6(bytes.data());
 }
 
 // Packets j of `leg` with a timestamp in [a, b): [lo, hi), empty when lo >= hi.
@@ -432,10 +436,13 @@ void DemoNetwork::history(int64_t from_ns, int64_t to_ns, int64_t window_ns,
   Tracker tracker;
   tracker.next_second = floor_div(from_ns - kMaxSessionNs, kSecondNs);
   std::vector<FlowRecord> batch;
-  batch.reserve(kBatchRecords + 1024);
+  batch.reserve(2 * kBatchRecords);
   // (first packet in the window, session * 2 + leg): sorting these small pairs, not the
   // 150-byte records, keeps a window's records in time order for a few ns each.
   std::vector<std::pair<int64_t, uint32_t>> order;
+  FlowRecord prototype;
+  prototype.flows = 1;
+  prototype.source = SourceKind::kPcap;
 
   int64_t w = floor_div(from_ns, window_ns) * window_ns;
   while (w < to_ns) {
@@ -456,24 +463,26 @@ void DemoNetwork::history(int64_t from_ns, int64_t to_ns, int64_t window_ns,
     std::sort(order.begin(), order.end());
     for (const auto& [first, index] : order) {
       const Session& session = tracker.active[index / 2];
-      const uint32_t leg = index % 2;
-      const Leg& l = session.legs[leg];
+      const FlowSpec& spec = session.spec;
+      const bool forward = index % 2 == 0;
+      const Leg& l = session.legs[index % 2];
       const PacketRange range = packets_in(l, a, b);
-      const FlowSpec wire = leg == 0 ? session.spec : reversed(session.spec);
-      FlowRecord& r = batch.emplace_back();
+      // A copy of a prepared record, not value-initialisation: zeroing 144 bytes took
+      // `rep stos` and a quarter of the time; the swapped ends are read in place rather
+      // than through a reversed FlowSpec (a copy just after narrow stores stalls).
+      FlowRecord& r = batch.emplace_back(prototype);
       r.start_ns = first;
       r.end_ns = l.first_ns + (range.hi - 1) * l.interval_ns;
       r.packets = static_cast<uint64_t>(range.hi - range.lo);
       r.bytes = r.packets * (l.frame_size - kEthernetHeader);
-      r.flows = 1;
-      r.src = wire.ip_version == 4 ? IpAddress::v4(wire.src.data()) : IpAddress::v6(wire.src.data());
-      r.dst = wire.ip_version == 4 ? IpAddress::v4(wire.dst.data()) : IpAddress::v6(wire.dst.data());
-      const bool ports = wire.protocol == kProtoTcp || wire.protocol == kProtoUdp;
-      r.src_port = ports ? wire.src_port : 0;
-      r.dst_port = ports ? wire.dst_port : 0;
-      r.ip_proto = wire.protocol;
-      r.tcp_flags = wire.protocol == kProtoTcp ? kPshAck : 0;
-      r.source = SourceKind::kPcap;
+      r.src = address_of(spec, forward ? spec.src : spec.dst);
+      r.dst = address_of(spec, forward ? spec.dst : spec.src);
+      if (spec.protocol == kProtoTcp || spec.protocol == kProtoUdp) {
+        r.src_port = forward ? spec.src_port : spec.dst_port;
+        r.dst_port = forward ? spec.dst_port : spec.src_port;
+      }
+      r.ip_proto = spec.protocol;
+      r.tcp_flags = spec.protocol == kProtoTcp ? kPshAck : 0;
     }
     retire(tracker, b);
     if (batch.size() >= kBatchRecords) {
