@@ -1,0 +1,40 @@
+#include "store/flow_store.h"
+
+#include <fmt/format.h>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace flowlens::store {
+
+Result<std::unique_ptr<FlowStore>> FlowStore::open(std::string_view url, int64_t window_ns) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.substr(0, kSqlite.size()) == kSqlite) {
+    return sqlite::SqliteStore::open(std::string(url.substr(kSqlite.size())), window_ns);
+  }
+  return Error{fmt::format("store URL '{}': unknown scheme; supported: sqlite://PATH", url)};
+}
+
+std::string_view to_string(Metric m) {
+  switch (m) {
+    case Metric::kBytes: return "bytes";
+    case Metric::kPackets: return "packets";
+    case Metric::kFlows: return "flows";
+  }
+  return "bytes";
+}
+
+std::string_view to_string(Dimension d) {
+  switch (d) {
+    case Dimension::kNone: return "none";
+    case Dimension::kProto: return "proto";
+    case Dimension::kDirection: return "direction";
+    case Dimension::kSrcHost: return "src_host";
+    case Dimension::kDstHost: return "dst_host";
+    case Dimension::kPort: return "port";
+    case Dimension::kSrcPort: return "src_port";
+    case Dimension::kDstPort: return "dst_port";
+  }
+  return "none";
+}
+
+}  // namespace flowlens::store

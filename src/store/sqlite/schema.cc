@@ -1,0 +1,149 @@
+#include "store/sqlite/schema.h"
+
+#include <fmt/format.h>
+
+namespace flowlens::store::sqlite {
+namespace {
+
+constexpr const char* kFamilyNames[kRollupFamilyCount] = {"traffic", "ports", "hosts"};
+
+// Rollup key columns per family, in primary-key order after bucket_ns.
+constexpr const char* kFamilyKeyColumns[kRollupFamilyCount] = {
+    "ip_proto INTEGER NOT NULL, direction INTEGER NOT NULL",
+    "ip_proto INTEGER NOT NULL, port INTEGER NOT NULL, direction INTEGER NOT NULL",
+    "host BLOB NOT NULL, side INTEGER NOT NULL",
+};
+constexpr const char* kFamilyKey[kRollupFamilyCount] = {
+    "bucket_ns, ip_proto, direction",
+    "bucket_ns, ip_proto, port, direction",
+    "bucket_ns, host, side",
+};
+
+std::string schema_v1() {
+  std::string sql =
+      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+      " WITHOUT ROWID;\n"
+      "CREATE TABLE flows(\n"
+      "  id INTEGER PRIMARY KEY,\n"
+      "  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,\n"
+      "  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, flows INTEGER NOT NULL,\n"
+      "  src BLOB, dst BLOB, exporter BLOB,\n"
+      "  input_if INTEGER NOT NULL, output_if INTEGER NOT NULL,\n"
+      "  sampling_rate INTEGER NOT NULL,\n"
+      "  src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, vlan INTEGER NOT NULL,\n"
+      "  mac_src INTEGER NOT NULL, mac_dst INTEGER NOT NULL,\n"
+      "  ip_proto INTEGER NOT NULL, tos INTEGER NOT NULL, tcp_flags INTEGER NOT NULL,\n"
+      "  src_mask INTEGER NOT NULL, dst_mask INTEGER NOT NULL,\n"
+      "  direction INTEGER NOT NULL, source INTEGER NOT NULL);\n"
+      "CREATE INDEX flows_by_start ON flows(start_ns);\n"
+      // The CHECKs guard the checkpoint rows the pipeline's crash safety relies on.
+      "CREATE TABLE sources(\n"
+      "  path TEXT PRIMARY KEY CHECK(path <> ''),\n"
+      "  device INTEGER NOT NULL, inode INTEGER NOT NULL, offset INTEGER NOT NULL,\n"
+      "  state INTEGER NOT NULL CHECK(state BETWEEN 0 AND 2),\n"
+      "  error TEXT NOT NULL);\n";
+  for (int f = 0; f < kRollupFamilyCount; ++f) {
+    for (int r = 0; r < kResolutionCount; ++r) {
+      const auto family = static_cast<RollupFamily>(f);
+      const std::string table = rollup_table(family, static_cast<Resolution>(r));
+      sql += fmt::format(
+          "CREATE TABLE {}(bucket_ns INTEGER NOT NULL, {}, bytes INTEGER NOT NULL,"
+          " packets INTEGER NOT NULL, flows INTEGER NOT NULL, PRIMARY KEY({}))"
+          " WITHOUT ROWID;\n",
+          table, kFamilyKeyColumns[f], kFamilyKey[f]);
+      if (family == RollupFamily::kHosts) {
+        // host-daily reads one host over many buckets.
+        sql += fmt::format("CREATE INDEX {0}_by_host ON {0}(host, bucket_ns);\n", table);
+      }
+    }
+  }
+  return sql;
+}
+
+struct Migration {
+  int64_t to_version;
+  std::string (*sql)();
+};
+constexpr Migration kMigrations[] = {{1, schema_v1}};
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
+
+Result<int64_t> read_meta(Connection& db, const char* key) {
+  auto stmt = db.prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!stmt) return stmt.error();
+  stmt->bind_text(1, key);
+  const int rc = stmt->step();
+  if (rc == SQLITE_DONE) return int64_t{-1};
+  if (rc != SQLITE_ROW) return db.error(fmt::format("read meta {}", key), rc);
+  return stmt->column_int(0);
+}
+
+Status write_meta(Connection& db, const char* key, int64_t value) {
+  auto stmt = db.prepare(
+      "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+      " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stmt) return stmt.error();
+  stmt->bind_text(1, key);
+  stmt->bind_int(2, value);
+  return db.run(*stmt, fmt::format("write meta {}", key));
+}
+
+Status apply_migration(Connection& db, const Migration& m, int64_t window_ns, bool fresh) {
+  if (auto s = db.exec("BEGIN IMMEDIATE", "migrate: begin"); !s) return s;
+  Status s = db.exec(m.sql(), fmt::format("migrate to schema {}", m.to_version));
+  if (s && fresh) s = write_meta(db, "window_ns", window_ns);
+  if (s) s = write_meta(db, "schema_version", m.to_version);
+  if (s) s = db.exec("COMMIT", "migrate: commit");
+  if (!s) (void)db.exec("ROLLBACK", "migrate: rollback");
+  return s;
+}
+
+}  // namespace
+
+std::string rollup_table(RollupFamily family, Resolution r) {
+  return fmt::format("{}_{}", kFamilyNames[static_cast<int>(family)], to_string(r));
+}
+
+Result<int64_t> migrate(Connection& db, int64_t window_ns) {
+  // page_size only takes effect before the first table exists; 8 KiB pages measured
+  // faster than the 4 KiB default for the insert path (fewer page splits per row).
+  for (const char* pragma : {"PRAGMA page_size = 8192", "PRAGMA journal_mode = WAL",
+                             "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536",
+                             "PRAGMA temp_store = MEMORY"}) {
+    if (auto s = db.exec(pragma, pragma); !s) return s.error();
+  }
+  auto has_meta = db.query_int(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'meta'",
+      "read schema");
+  if (!has_meta) return has_meta.error();
+  int64_t version = 0;
+  int64_t stored_window = -1;
+  if (*has_meta != 0) {
+    auto v = read_meta(db, "schema_version");
+    if (!v) return v.error();
+    version = *v < 0 ? 0 : *v;
+    auto w = read_meta(db, "window_ns");
+    if (!w) return w.error();
+    stored_window = *w;
+  }
+  if (version > kSchemaVersion) {
+    return Error{fmt::format(
+        "sqlite store {}: schema version {} is newer than this build's {}; use a newer "
+        "flowlens",
+        db.path(), version, kSchemaVersion)};
+  }
+  const bool fresh = stored_window <= 0;
+  if (fresh && window_ns <= 0) {
+    return Error{fmt::format(
+        "sqlite store {}: window_ns must be > 0 to create a store (got {})", db.path(),
+        window_ns)};
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.to_version <= version) continue;
+    if (auto s = apply_migration(db, m, window_ns, fresh && m.to_version == 1); !s) {
+      return s.error();
+    }
+  }
+  return fresh ? window_ns : stored_window;
+}
+
+}  // namespace flowlens::store::sqlite

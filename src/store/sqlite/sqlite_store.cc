@@ -1,0 +1,436 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+namespace flowlens::store::sqlite {
+namespace {
+
+constexpr const char* kFlowColumns =
+    "start_ns, end_ns, packets, bytes, flows, src, dst, exporter, input_if, output_if,"
+    " sampling_rate, src_port, dst_port, vlan, mac_src, mac_dst, ip_proto, tos, tcp_flags,"
+    " src_mask, dst_mask, direction, source";
+constexpr int kFlowColumnCount = 23;
+// Rows per INSERT statement: one VDBE program run per 32 rows instead of per row; 32 x 23
+// parameters stays far below SQLite's 32766 limit. Measured in README ("Insert rate").
+constexpr int kRowsPerInsert = 32;
+
+std::string flow_insert_sql(int rows) {
+  std::string sql = fmt::format("INSERT INTO flows({}) VALUES ", kFlowColumns);
+  std::string one = "(";
+  for (int c = 0; c < kFlowColumnCount; ++c) one += c == 0 ? "?" : ",?";
+  one += ")";
+  for (int r = 0; r < rows; ++r) {
+    if (r != 0) sql += ',';
+    sql += one;
+  }
+  return sql;
+}
+
+int64_t mac_to_int(const std::array<uint8_t, 6>& m) {
+  int64_t v = 0;
+  for (uint8_t b : m) v = (v << 8) | b;
+  return v;
+}
+
+void bind_flow(Statement& s, int base, const FlowRecord& r) {
+  s.bind_int(base + 1, r.start_ns);
+  s.bind_int(base + 2, r.end_ns);
+  s.bind_uint(base + 3, r.packets);
+  s.bind_uint(base + 4, r.bytes);
+  s.bind_uint(base + 5, r.flows);
+  s.bind_ip(base + 6, r.src);
+  s.bind_ip(base + 7, r.dst);
+  s.bind_ip(base + 8, r.exporter);
+  s.bind_int(base + 9, r.input_if);
+  s.bind_int(base + 10, r.output_if);
+  s.bind_int(base + 11, r.sampling_rate);
+  s.bind_int(base + 12, r.src_port);
+  s.bind_int(base + 13, r.dst_port);
+  s.bind_int(base + 14, r.vlan);
+  s.bind_int(base + 15, mac_to_int(r.mac_src));
+  s.bind_int(base + 16, mac_to_int(r.mac_dst));
+  s.bind_int(base + 17, r.ip_proto);
+  s.bind_int(base + 18, r.tos);
+  s.bind_int(base + 19, r.tcp_flags);
+  s.bind_int(base + 20, r.src_mask);
+  s.bind_int(base + 21, r.dst_mask);
+  s.bind_int(base + 22, static_cast<int64_t>(r.direction));
+  s.bind_int(base + 23, static_cast<int64_t>(r.source));
+}
+
+std::string upsert_sql(RollupFamily family, Resolution r) {
+  static constexpr const char* kColumns[kRollupFamilyCount] = {
+      "bucket_ns, ip_proto, direction", "bucket_ns, ip_proto, port, direction",
+      "bucket_ns, host, side"};
+  static constexpr const char* kValues[kRollupFamilyCount] = {
+      "?1, ?2, ?3, ?4, ?5, ?6", "?1, ?2, ?3, ?4, ?5, ?6, ?7", "?1, ?2, ?3, ?4, ?5, ?6"};
+  const int f = static_cast<int>(family);
+  return fmt::format(
+      "INSERT INTO {0}({1}, bytes, packets, flows) VALUES({2}) ON CONFLICT({1}) DO UPDATE"
+      " SET bytes = bytes + excluded.bytes, packets = packets + excluded.packets,"
+      " flows = flows + excluded.flows",
+      rollup_table(family, r), kColumns[f], kValues[f]);
+}
+
+// now - age without wrapping: now and the ages come from the caller's configuration.
+int64_t saturating_sub(int64_t a, int64_t b) {
+  int64_t out;
+  if (__builtin_sub_overflow(a, b, &out)) return b > 0 ? INT64_MIN : INT64_MAX;
+  return out;
+}
+
+bool valid_resolution(Resolution r) { return static_cast<int>(r) < kResolutionCount; }
+
+void bind_counters(Statement& s, int first, const Counters3& c) {
+  s.bind_uint(first, c.bytes);
+  s.bind_uint(first + 1, c.packets);
+  s.bind_uint(first + 2, c.flows);
+}
+
+std::string format_window(int64_t ns) {
+  if (ns % 1'000'000'000 == 0) return fmt::format("{} s", ns / 1'000'000'000);
+  if (ns % 1'000'000 == 0) return fmt::format("{} ms", ns / 1'000'000);
+  return fmt::format("{} ns", ns);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FlowStore>> SqliteStore::open(const std::string& path,
+                                                     int64_t window_ns) {
+  if (path.empty()) return Error{"sqlite store: empty path in URL (want sqlite://PATH)"};
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Error{fmt::format("sqlite store {}: cannot create directory {}: {}", path,
+                               parent.string(), ec.message())};
+    }
+  }
+  auto db = Connection::open(path);
+  if (!db) return db.error();
+  auto stored = migrate(**db, window_ns);
+  if (!stored) return stored.error();
+  if (window_ns > 0 && *stored != window_ns) {
+    return Error{fmt::format(
+        "sqlite store {} holds {} windows (window_ns {}); refusing a writer with {} "
+        "windows (window_ns {}): use the same --window or another store",
+        path, format_window(*stored), *stored, format_window(window_ns), window_ns)};
+  }
+  return std::unique_ptr<FlowStore>(new SqliteStore(std::move(*db), *stored));
+}
+
+Status SqliteStore::write(const WriteBatch& batch) {
+  if (batch.rollups != nullptr && !batch.rollups->empty() &&
+      batch.rollups->window_ns != window_ns_) {
+    return Error{fmt::format(
+        "sqlite store {}: write: rollups use window_ns {} but the store holds {}",
+        db_->path(), batch.rollups->window_ns, window_ns_)};
+  }
+  if (auto s = db_->exec("BEGIN IMMEDIATE", "write: begin"); !s) return s;
+  Status s = write_in_transaction(batch);
+  if (s) s = db_->exec("COMMIT", "write: commit");
+  if (!s) (void)db_->exec("ROLLBACK", "write: rollback");
+  return s;
+}
+
+Status SqliteStore::write_in_transaction(const WriteBatch& batch) {
+  if (auto s = insert_flows(batch.flows); !s) return s;
+  if (batch.rollups != nullptr) {
+    if (auto s = upsert_rollups(*batch.rollups); !s) return s;
+  }
+  return upsert_checkpoints(batch.checkpoints);
+}
+
+Status SqliteStore::insert_flows(std::span<const FlowRecord> flows) {
+  size_t i = 0;
+  if (flows.size() >= kRowsPerInsert) {
+    auto many = db_->prepare(flow_insert_sql(kRowsPerInsert));
+    if (!many) return many.error();
+    for (; i + kRowsPerInsert <= flows.size(); i += kRowsPerInsert) {
+      for (int r = 0; r < kRowsPerInsert; ++r) {
+        bind_flow(*many, r * kFlowColumnCount, flows[i + static_cast<size_t>(r)]);
+      }
+      if (auto s = db_->run(*many, "write: insert flows"); !s) return s;
+    }
+  }
+  if (i == flows.size()) return Status::Ok();
+  auto one = db_->prepare(flow_insert_sql(1));
+  if (!one) return one.error();
+  for (; i < flows.size(); ++i) {
+    bind_flow(*one, 0, flows[i]);
+    if (auto s = db_->run(*one, "write: insert flows"); !s) return s;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::upsert_rollups(const RollupDelta& delta) {
+  for (const TrafficRollup& t : delta.traffic) {
+    if (!valid_resolution(t.resolution)) return Error{"write: traffic rollup resolution"};
+    auto s = db_->prepare(upsert_sql(RollupFamily::kTraffic, t.resolution));
+    if (!s) return s.error();
+    s->bind_int(1, t.bucket_ns);
+    s->bind_int(2, t.ip_proto);
+    s->bind_int(3, static_cast<int64_t>(t.direction));
+    bind_counters(*s, 4, t.counters);
+    if (auto st = db_->run(*s, "write: upsert traffic rollups"); !st) return st;
+  }
+  for (const PortRollup& p : delta.ports) {
+    if (!valid_resolution(p.resolution)) return Error{"write: port rollup resolution"};
+    auto s = db_->prepare(upsert_sql(RollupFamily::kPorts, p.resolution));
+    if (!s) return s.error();
+    s->bind_int(1, p.bucket_ns);
+    s->bind_int(2, p.ip_proto);
+    s->bind_int(3, p.port);
+    s->bind_int(4, static_cast<int64_t>(p.direction));
+    bind_counters(*s, 5, p.counters);
+    if (auto st = db_->run(*s, "write: upsert port rollups"); !st) return st;
+  }
+  for (const HostRollup& h : delta.hosts) {
+    if (!valid_resolution(h.resolution)) return Error{"write: host rollup resolution"};
+    auto s = db_->prepare(upsert_sql(RollupFamily::kHosts, h.resolution));
+    if (!s) return s.error();
+    s->bind_int(1, h.bucket_ns);
+    s->bind_ip(2, h.host);
+    s->bind_int(3, static_cast<int64_t>(h.side));
+    bind_counters(*s, 4, h.counters);
+    if (auto st = db_->run(*s, "write: upsert host rollups"); !st) return st;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::upsert_checkpoints(std::span<const SourceCheckpoint> checkpoints) {
+  if (checkpoints.empty()) return Status::Ok();
+  auto s = db_->prepare(
+      "INSERT INTO sources(path, device, inode, offset, state, error)"
+      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(path) DO UPDATE SET"
+      " device = excluded.device, inode = excluded.inode, offset = excluded.offset,"
+      " state = excluded.state, error = excluded.error");
+  if (!s) return s.error();
+  for (const SourceCheckpoint& c : checkpoints) {
+    s->bind_text(1, c.path);
+    s->bind_uint(2, c.device);
+    s->bind_uint(3, c.inode);
+    s->bind_uint(4, c.offset);
+    s->bind_int(5, static_cast<int64_t>(c.state));
+    s->bind_text(6, c.error);
+    if (auto st = db_->run(*s, "write: upsert checkpoint"); !st) return st;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<SourceCheckpoint>> SqliteStore::checkpoints() {
+  auto s = db_->prepare(
+      "SELECT path, device, inode, offset, state, error FROM sources ORDER BY path");
+  if (!s) return s.error();
+  std::vector<SourceCheckpoint> out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    SourceCheckpoint c;
+    c.path = s->column_text(0);
+    c.device = s->column_uint(1);
+    c.inode = s->column_uint(2);
+    c.offset = s->column_uint(3);
+    c.state = static_cast<SourceState>(s->column_int(4));  // CHECK keeps it in 0..2
+    c.error = s->column_text(5);
+    out.push_back(std::move(c));
+  }
+  if (rc != SQLITE_DONE) return db_->error("read checkpoints", rc);
+  return out;
+}
+
+Result<int64_t> SqliteStore::raw_flow_count() {
+  return db_->query_int("SELECT count(*) FROM flows", "count flows");
+}
+
+Result<StoreStats> SqliteStore::stats() {
+  StoreStats st;
+  auto n = raw_flow_count();
+  if (!n) return n.error();
+  st.flows = static_cast<uint64_t>(*n);
+  for (int f = 0; f < kRollupFamilyCount; ++f) {
+    for (int r = 0; r < kResolutionCount; ++r) {
+      auto rows = db_->query_int(
+          "SELECT count(*) FROM " +
+              rollup_table(static_cast<RollupFamily>(f), static_cast<Resolution>(r)),
+          "count rollups");
+      if (!rows) return rows.error();
+      st.rollup_rows += static_cast<uint64_t>(*rows);
+    }
+  }
+  auto bytes = used_bytes();
+  if (!bytes) return bytes.error();
+  st.bytes = *bytes;
+  return st;
+}
+
+// Pages in use: the file never shrinks without VACUUM, but freed pages are reused, so
+// (page_count - freelist_count) * page_size is what the data occupies. The WAL file is
+// not counted (checkpoints fold it back into the main file).
+Result<uint64_t> SqliteStore::used_bytes() {
+  auto pages = db_->query_int("PRAGMA page_count", "page_count");
+  if (!pages) return pages.error();
+  auto free_pages = db_->query_int("PRAGMA freelist_count", "freelist_count");
+  if (!free_pages) return free_pages.error();
+  auto page_size = db_->query_int("PRAGMA page_size", "page_size");
+  if (!page_size) return page_size.error();
+  return static_cast<uint64_t>(std::max<int64_t>(0, *pages - *free_pages) * *page_size);
+}
+
+Result<uint64_t> SqliteStore::delete_older(const std::string& table, const char* time_column,
+                                           int64_t cutoff_ns) {
+  auto s = db_->prepare(fmt::format("DELETE FROM {} WHERE {} < ?1", table, time_column));
+  if (!s) return s.error();
+  s->bind_int(1, cutoff_ns);
+  if (auto st = db_->run(*s, fmt::format("retention: delete old rows of {}", table)); !st) {
+    return st.error();
+  }
+  return static_cast<uint64_t>(db_->changes());
+}
+
+Result<RetentionReport> SqliteStore::apply_retention(const RetentionPolicy& policy,
+                                                     int64_t now_ns) {
+  RetentionReport report;
+  auto before = used_bytes();
+  if (!before) return before.error();
+  report.bytes_before = *before;
+
+  if (auto s = db_->exec("BEGIN IMMEDIATE", "retention: begin"); !s) return s.error();
+  Status status;
+  if (policy.flows_max_age_ns > 0) {
+    auto n = delete_older("flows", "start_ns", saturating_sub(now_ns, policy.flows_max_age_ns));
+    if (n) {
+      report.flows_deleted += *n;
+    } else {
+      status = n.error();
+    }
+  }
+  for (int r = 0; r < kResolutionCount && status; ++r) {
+    const int64_t age = policy.max_age_ns[r];
+    if (age <= 0) continue;
+    // A bucket is old when all of it is: bucket_ns + length <= now - age.
+    const int64_t cutoff = saturating_sub(
+        saturating_sub(now_ns, age), resolution_ns(static_cast<Resolution>(r), window_ns_) - 1);
+    for (int f = 0; f < kRollupFamilyCount && status; ++f) {
+      auto n = delete_older(rollup_table(static_cast<RollupFamily>(f),
+                                         static_cast<Resolution>(r)),
+                            "bucket_ns", cutoff);
+      if (n) {
+        report.rollups_deleted += *n;
+      } else {
+        status = n.error();
+      }
+    }
+  }
+  if (status) status = db_->exec("COMMIT", "retention: commit");
+  if (!status) {
+    (void)db_->exec("ROLLBACK", "retention: rollback");
+    return status.error();
+  }
+
+  if (policy.max_bytes > 0) {
+    // Each step deletes a slice of the oldest data in its own transaction and measures
+    // again; the bound only guards against a store that stops shrinking.
+    for (int step = 0; step < 100'000; ++step) {
+      auto used = used_bytes();
+      if (!used) return used.error();
+      if (*used <= policy.max_bytes) break;
+      auto progressed = shrink_step(report);
+      if (!progressed) return progressed.error();
+      if (!*progressed) break;
+    }
+  }
+  auto after = used_bytes();
+  if (!after) return after.error();
+  report.bytes_after = *after;
+  return report;
+}
+
+// One slice of size retention: the oldest raw flows while any remain, else the oldest
+// window-resolution buckets, else the oldest minute buckets. Returns false when only
+// hour and day rollups are left (those go by age only).
+Result<bool> SqliteStore::shrink_step(RetentionReport& report) {
+  auto used = used_bytes();
+  if (!used) return used.error();
+  auto flow_rows = raw_flow_count();
+  if (!flow_rows) return flow_rows.error();
+
+  if (auto s = db_->exec("BEGIN IMMEDIATE", "retention: begin"); !s) return s.error();
+  Status status;
+  bool progressed = false;
+  if (*flow_rows > 0) {
+    // A slice of 1/16 of the rows (at least 1024): few rounds, little overshoot.
+    const int64_t slice = std::min<int64_t>(*flow_rows, std::max<int64_t>(1024, *flow_rows / 16));
+    auto s = db_->prepare(
+        "DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY start_ns LIMIT ?1)");
+    if (!s) {
+      status = s.error();
+    } else {
+      s->bind_int(1, slice);
+      status = db_->run(*s, "retention: delete oldest flows");
+      report.flows_deleted += static_cast<uint64_t>(db_->changes());
+      progressed = true;
+    }
+  } else {
+    for (Resolution r : {Resolution::kWindow, Resolution::kMinute}) {
+      // Oldest and newest bucket over the three families of this resolution.
+      int64_t oldest = INT64_MAX;
+      int64_t newest = INT64_MIN;
+      for (int f = 0; f < kRollupFamilyCount && status; ++f) {
+        const std::string table = rollup_table(static_cast<RollupFamily>(f), r);
+        auto s = db_->prepare(fmt::format(
+            "SELECT min(bucket_ns), max(bucket_ns) FROM {} HAVING count(*) > 0", table));
+        if (!s) {
+          status = s.error();
+          break;
+        }
+        const int rc = s->step();
+        if (rc == SQLITE_ROW) {
+          oldest = std::min(oldest, s->column_int(0));
+          newest = std::max(newest, s->column_int(1));
+        } else if (rc != SQLITE_DONE) {
+          status = db_->error("retention: oldest bucket", rc);
+        }
+      }
+      if (!status || oldest > newest) continue;
+      const int64_t length = resolution_ns(r, window_ns_);
+      const int64_t cutoff = oldest + std::max(length, (newest - oldest) / 16 + 1);
+      for (int f = 0; f < kRollupFamilyCount && status; ++f) {
+        auto n = delete_older(rollup_table(static_cast<RollupFamily>(f), r), "bucket_ns",
+                              cutoff);
+        if (n) {
+          report.rollups_deleted += *n;
+        } else {
+          status = n.error();
+        }
+      }
+      progressed = true;
+      break;
+    }
+  }
+  if (status) status = db_->exec("COMMIT", "retention: commit");
+  if (!status) {
+    (void)db_->exec("ROLLBACK", "retention: rollback");
+    return status.error();
+  }
+  return progressed;
+}
+
+std::optional<Resolution> SqliteStore::range_resolution(int64_t from_ns, int64_t to_ns) const {
+  for (int r = kResolutionCount - 1; r >= 0; --r) {
+    const auto res = static_cast<Resolution>(r);
+    const int64_t length = resolution_ns(res, window_ns_);
+    if (length < window_ns_) continue;
+    // `%` rather than bucket_start(): no overflow for times near INT64_MIN.
+    if (from_ns % length == 0 && to_ns % length == 0) {
+      return res;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace flowlens::store::sqlite

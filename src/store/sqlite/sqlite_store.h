@@ -1,0 +1,69 @@
+#pragma once
+// SqliteStore: the embedded FlowStore backend (raw SQLite C API). Contract in
+// store/flow_store.h; schema in schema.h; which query reads which table, the exactness
+// of top and the retention order in store/README.md.
+//
+// Implementation notes:
+//  - One Connection, WAL, synchronous=NORMAL: a commit is durable against a process
+//    crash; against power loss the last commits may roll back, but atomically.
+//  - write() is BEGIN IMMEDIATE .. COMMIT; any failed step rolls the whole batch back
+//    and the returned Error names the step.
+//  - The query methods live in sqlite_store_query.cc (same class, split by
+//    responsibility: writing and maintenance here, reading there).
+
+#include <memory>
+#include <string>
+
+#include "store/flow_store.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/schema.h"
+
+namespace flowlens::store::sqlite {
+
+class SqliteStore final : public FlowStore {
+ public:
+  // `path` is a file path (parent directories are created). window_ns <= 0 adopts the
+  // stored window length (for readers); a new store needs window_ns > 0.
+  static Result<std::unique_ptr<FlowStore>> open(const std::string& path, int64_t window_ns);
+
+  Status write(const WriteBatch& batch) override;
+  Result<std::vector<SourceCheckpoint>> checkpoints() override;
+  Result<RetentionReport> apply_retention(const RetentionPolicy& policy,
+                                          int64_t now_ns) override;
+  Result<StoreStats> stats() override;
+
+  Result<TimeseriesResult> timeseries(const TimeseriesQuery& q) override;
+  Result<HostDailyResult> host_daily(const HostDailyQuery& q) override;
+  Result<TopResult> top(const TopQuery& q) override;
+  Result<FlowsResult> flows(const FlowsQuery& q) override;
+  Result<std::vector<LocalHost>> local_hosts(const LocalHostsQuery& q) override;
+  Result<SummaryResult> summary(int64_t from_ns, int64_t to_ns) override;
+
+  int64_t window_ns() const override { return window_ns_; }
+
+ private:
+  SqliteStore(std::unique_ptr<Connection> db, int64_t window_ns)
+      : db_(std::move(db)), window_ns_(window_ns) {}
+
+  Status write_in_transaction(const WriteBatch& batch);
+  Status insert_flows(std::span<const FlowRecord> flows);
+  Status upsert_rollups(const RollupDelta& delta);
+  Status upsert_checkpoints(std::span<const SourceCheckpoint> checkpoints);
+
+  Result<uint64_t> used_bytes();
+  Result<uint64_t> delete_older(const std::string& table, const char* time_column,
+                                int64_t cutoff_ns);
+  Result<bool> shrink_step(RetentionReport& report);
+
+  // Resolution to answer [from, to) from rollups: the coarsest whose bucket is >= the
+  // window and divides both ends; nullopt when not even the window does.
+  std::optional<Resolution> range_resolution(int64_t from_ns, int64_t to_ns) const;
+  Result<int64_t> raw_flow_count();
+  // False when raw flows no longer cover [from, ...) but rollups show data there.
+  Result<bool> raw_flows_cover(int64_t from_ns);
+
+  std::unique_ptr<Connection> db_;
+  int64_t window_ns_;
+};
+
+}  // namespace flowlens::store::sqlite

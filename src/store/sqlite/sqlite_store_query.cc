@@ -1,0 +1,600 @@
+// The read side of SqliteStore: every query of store/query.h. Which table answers which
+// request, and why, is in store/README.md ("Queries").
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "model/flow_output.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace flowlens::store::sqlite {
+namespace {
+
+constexpr uint64_t kMaxPoints = 100'000;
+constexpr uint32_t kMaxTopLimit = 10'000;
+constexpr int64_t kDayNs = int64_t{86400} * 1'000'000'000;
+
+// Fixed parameter numbers, so one SQL text serves any subset of filters (unused
+// numbers stay NULL and are never referenced).
+constexpr int kFrom = 1, kTo = 2, kProto = 3, kDirection = 4, kPort = 5, kHost = 6,
+              kSrcHost = 7, kDstHost = 8, kCursorKey = 9, kCursorId = 10, kLimit = 11;
+
+Status check_range(int64_t from_ns, int64_t to_ns) {
+  if (from_ns >= to_ns) {
+    return Error{fmt::format("from_ns: must be before to_ns (from_ns {}, to_ns {})", from_ns,
+                             to_ns)};
+  }
+  return Status::Ok();
+}
+
+// How many `step`s cover [from, to) (to > from, step > 0), computed without overflow.
+uint64_t step_count(int64_t from_ns, int64_t to_ns, int64_t step_ns) {
+  const uint64_t span = static_cast<uint64_t>(to_ns) - static_cast<uint64_t>(from_ns);
+  const auto step = static_cast<uint64_t>(step_ns);
+  return span / step + (span % step != 0 ? 1 : 0);
+}
+
+// t is on a bucket boundary; unlike bucket_start() this cannot overflow near INT64_MIN.
+bool aligned(int64_t t_ns, int64_t length_ns) { return t_ns % length_ns == 0; }
+
+// bucket_start() that saturates at INT64_MIN instead of overflowing.
+int64_t floor_to(int64_t t_ns, int64_t length_ns) {
+  int64_t q = t_ns / length_ns;
+  if (t_ns % length_ns < 0) --q;
+  int64_t out;
+  return __builtin_mul_overflow(q, length_ns, &out) ? INT64_MIN : out;
+}
+
+bool has_host_filter(const Filter& f) {
+  return f.host.has_value() || f.src_host.has_value() || f.dst_host.has_value();
+}
+bool has_any_filter(const Filter& f) {
+  return has_host_filter(f) || f.ip_proto.has_value() || f.port.has_value() ||
+         f.direction.has_value();
+}
+
+void bind_filter(Statement& s, const Filter& f) {
+  if (f.ip_proto) s.bind_int(kProto, *f.ip_proto);
+  if (f.direction) s.bind_int(kDirection, static_cast<int64_t>(*f.direction));
+  if (f.port) s.bind_int(kPort, *f.port);
+  if (f.host) s.bind_ip(kHost, *f.host);
+  if (f.src_host) s.bind_ip(kSrcHost, *f.src_host);
+  if (f.dst_host) s.bind_ip(kDstHost, *f.dst_host);
+}
+
+// Raw flows honour every filter with its literal meaning (port: src or dst port).
+std::string raw_filter_sql(const Filter& f) {
+  std::string sql;
+  if (f.ip_proto) sql += " AND ip_proto = ?3";
+  if (f.direction) sql += " AND direction = ?4";
+  if (f.port) sql += " AND (src_port = ?5 OR dst_port = ?5)";
+  if (f.host) sql += " AND (src = ?6 OR dst = ?6)";
+  if (f.src_host) sql += " AND src = ?7";
+  if (f.dst_host) sql += " AND dst = ?8";
+  return sql;
+}
+
+// Rollup filters; the caller picked a family that has the filtered columns. On the port
+// family, `port` is the service port (model/rollup.h), not "src or dst port".
+std::string rollup_filter_sql(const Filter& f) {
+  std::string sql;
+  if (f.ip_proto) sql += " AND ip_proto = ?3";
+  if (f.direction) sql += " AND direction = ?4";
+  if (f.port) sql += " AND port = ?5";
+  if (f.host) sql += " AND host = ?6";
+  if (f.src_host) sql += " AND host = ?7 AND side = 1";
+  if (f.dst_host) sql += " AND host = ?8 AND side = 0";
+  return sql;
+}
+
+// The rollup family that can honour `f` (and a port grouping when `need_port`).
+Result<RollupFamily> rollup_family(const Filter& f, bool need_port) {
+  if (has_host_filter(f)) {
+    const int hosts = int{f.host.has_value()} + int{f.src_host.has_value()} +
+                      int{f.dst_host.has_value()};
+    if (hosts > 1) {
+      return Error{
+          "filter: host rollups honour one of host, src_host, dst_host at a time; query "
+          "flows for a conversation"};
+    }
+    if (f.ip_proto || f.port || f.direction || need_port) {
+      return Error{
+          "filter: a host filter cannot be combined with ip_proto, port, direction or a "
+          "grouping (host rollups are keyed by host and side only); query flows instead"};
+    }
+    return RollupFamily::kHosts;
+  }
+  if (need_port || f.port) return RollupFamily::kPorts;
+  return RollupFamily::kTraffic;
+}
+
+Counters3 read_counters(const Statement& s, int first) {
+  return Counters3{s.column_uint(first), s.column_uint(first + 1), s.column_uint(first + 2)};
+}
+
+uint64_t metric_of(const Counters3& c, Metric m) {
+  switch (m) {
+    case Metric::kBytes: return c.bytes;
+    case Metric::kPackets: return c.packets;
+    case Metric::kFlows: return c.flows;
+  }
+  return c.bytes;
+}
+
+std::string proto_name(int64_t proto) {
+  char scratch[4];
+  return std::string(pmacct_protocol_name(static_cast<uint8_t>(proto), scratch));
+}
+
+std::string group_name(Dimension d, int64_t key) {
+  switch (d) {
+    case Dimension::kProto: return proto_name(key);
+    case Dimension::kDirection: return std::string(to_string(static_cast<Direction>(key)));
+    case Dimension::kPort:
+    case Dimension::kSrcPort:
+    case Dimension::kDstPort: return std::to_string(key);
+    default: return "";
+  }
+}
+
+int64_t mac_from_int(int64_t v, std::array<uint8_t, 6>& out) {
+  for (int i = 5; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<uint8_t>(v & 0xFF);
+    v >>= 8;
+  }
+  return v;
+}
+
+constexpr const char* kFlowSelect =
+    "SELECT start_ns, end_ns, packets, bytes, flows, src, dst, exporter, input_if,"
+    " output_if, sampling_rate, src_port, dst_port, vlan, mac_src, mac_dst, ip_proto, tos,"
+    " tcp_flags, src_mask, dst_mask, direction, source, id FROM flows";
+
+FlowRecord read_flow(const Statement& s) {
+  FlowRecord r;
+  r.start_ns = s.column_int(0);
+  r.end_ns = s.column_int(1);
+  r.packets = s.column_uint(2);
+  r.bytes = s.column_uint(3);
+  r.flows = s.column_uint(4);
+  r.src = s.column_ip(5);
+  r.dst = s.column_ip(6);
+  r.exporter = s.column_ip(7);
+  r.input_if = static_cast<uint32_t>(s.column_int(8));
+  r.output_if = static_cast<uint32_t>(s.column_int(9));
+  r.sampling_rate = static_cast<uint32_t>(s.column_int(10));
+  r.src_port = static_cast<uint16_t>(s.column_int(11));
+  r.dst_port = static_cast<uint16_t>(s.column_int(12));
+  r.vlan = static_cast<uint16_t>(s.column_int(13));
+  mac_from_int(s.column_int(14), r.mac_src);
+  mac_from_int(s.column_int(15), r.mac_dst);
+  r.ip_proto = static_cast<uint8_t>(s.column_int(16));
+  r.tos = static_cast<uint8_t>(s.column_int(17));
+  r.tcp_flags = static_cast<uint8_t>(s.column_int(18));
+  r.src_mask = static_cast<uint8_t>(s.column_int(19));
+  r.dst_mask = static_cast<uint8_t>(s.column_int(20));
+  r.direction = static_cast<Direction>(s.column_int(21));
+  r.source = static_cast<SourceKind>(s.column_int(22));
+  return r;
+}
+
+// Cursor text: one letter naming the sort, the sort key of the last row, '.', its rowid.
+// Keyset paging on (sort key, rowid) is stable: no row is seen twice or skipped while
+// the set of rows does not change, and rows inserted meanwhile never repeat old ones.
+char cursor_letter(FlowSort s) {
+  switch (s) {
+    case FlowSort::kStartAsc: return 'a';
+    case FlowSort::kStartDesc: return 'd';
+    case FlowSort::kBytesDesc: return 'b';
+    case FlowSort::kPacketsDesc: return 'p';
+  }
+  return 'a';
+}
+
+struct Cursor {
+  int64_t key = 0;
+  int64_t id = 0;
+};
+
+Result<Cursor> parse_cursor(std::string_view text, FlowSort sort) {
+  const Error bad{"cursor: not a cursor of this query (pass next_cursor of the previous "
+                  "page unchanged, with the same sort)"};
+  if (text.size() < 4 || text.size() > 64 || text[0] != cursor_letter(sort)) return bad;
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return bad;
+  Cursor c;
+  const char* key_begin = text.data() + 1;
+  const char* key_end = text.data() + dot;
+  const char* id_end = text.data() + text.size();
+  auto k = std::from_chars(key_begin, key_end, c.key);
+  auto i = std::from_chars(key_end + 1, id_end, c.id);
+  if (k.ec != std::errc() || k.ptr != key_end || i.ec != std::errc() || i.ptr != id_end ||
+      key_begin == key_end || c.id <= 0) {
+    return bad;
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<TimeseriesResult> SqliteStore::timeseries(const TimeseriesQuery& q) {
+  if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
+  if (q.step_ns <= 0) return Error{fmt::format("step_ns: must be > 0 (got {})", q.step_ns)};
+  if (q.step_ns % window_ns_ != 0) {
+    return Error{fmt::format("step_ns: must be a whole multiple of the window ({} ns), got {}",
+                             window_ns_, q.step_ns)};
+  }
+  const uint64_t points = step_count(q.from_ns, q.to_ns, q.step_ns);
+  if (points > kMaxPoints) {
+    return Error{fmt::format("step_ns: {} points over the range, at most {}; use a larger "
+                             "step or a shorter range",
+                             points, kMaxPoints)};
+  }
+  const char* group_column = nullptr;
+  switch (q.group_by) {
+    case Dimension::kNone: group_column = "0"; break;
+    case Dimension::kProto: group_column = "ip_proto"; break;
+    case Dimension::kDirection: group_column = "direction"; break;
+    case Dimension::kPort: group_column = "port"; break;
+    default:
+      return Error{fmt::format("group_by: {} is not a timeseries grouping (none, proto, "
+                               "direction, port)",
+                               to_string(q.group_by))};
+  }
+  auto family = rollup_family(q.filter, q.group_by == Dimension::kPort);
+  if (!family) return family.error();
+  if (*family == RollupFamily::kHosts && q.group_by != Dimension::kNone) {
+    return Error{"group_by: a host filter allows no grouping (host rollups have no "
+                 "protocol, direction or port)"};
+  }
+  // Coarsest resolution whose buckets fall whole into the points: its length divides the
+  // step and `from` sits on its boundary.
+  std::optional<Resolution> res;
+  for (int r = kResolutionCount - 1; r >= 0 && !res; --r) {
+    const int64_t length = resolution_ns(static_cast<Resolution>(r), window_ns_);
+    if (length >= window_ns_ && q.step_ns % length == 0 && aligned(q.from_ns, length)) {
+      res = static_cast<Resolution>(r);
+    }
+  }
+  if (!res) {
+    return Error{fmt::format("from_ns: must be a multiple of the window length ({} ns)",
+                             window_ns_)};
+  }
+  auto s = db_->prepare(fmt::format(
+      "SELECT bucket_ns, {}, bytes, packets, flows FROM {} WHERE bucket_ns >= ?1 AND "
+      "bucket_ns < ?2{}",
+      group_column, rollup_table(*family, *res), rollup_filter_sql(q.filter)));
+  if (!s) return s.error();
+  s->bind_int(kFrom, q.from_ns);
+  s->bind_int(kTo, q.to_ns);
+  bind_filter(*s, q.filter);
+  std::map<int64_t, std::vector<Counters3>> groups;
+  if (q.group_by == Dimension::kNone) groups[0].resize(points);
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    const uint64_t index =
+        (static_cast<uint64_t>(s->column_int(0)) - static_cast<uint64_t>(q.from_ns)) /
+        static_cast<uint64_t>(q.step_ns);
+    auto& series = groups[s->column_int(1)];
+    if (series.empty()) series.resize(points);
+    series[index] += read_counters(*s, 2);
+  }
+  if (rc != SQLITE_DONE) return db_->error("timeseries", rc);
+
+  TimeseriesResult out;
+  out.from_ns = q.from_ns;
+  out.step_ns = q.step_ns;
+  out.resolution = *res;
+  for (auto& [key, points_of] : groups) {
+    out.series.push_back({group_name(q.group_by, key), std::move(points_of)});
+  }
+  std::sort(out.series.begin(), out.series.end(),
+            [](const TimeseriesSeries& a, const TimeseriesSeries& b) { return a.group < b.group; });
+  return out;
+}
+
+Result<HostDailyResult> SqliteStore::host_daily(const HostDailyQuery& q) {
+  if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
+  if (q.host.empty()) return Error{"host: no address given"};
+  // Count before flooring `from` to its day: flooring a time near INT64_MIN overflows.
+  if (step_count(q.from_ns, q.to_ns, kDayNs) >= kMaxPoints) {
+    return Error{fmt::format("to_ns: more than {} days in the range", kMaxPoints - 1)};
+  }
+  const int64_t first_day = floor_to(q.from_ns, kDayNs);
+  const uint64_t days = step_count(first_day, q.to_ns, kDayNs);
+  if (days > kMaxPoints) {
+    return Error{fmt::format("to_ns: {} days in the range, at most {}", days, kMaxPoints)};
+  }
+  HostDailyResult out;
+  out.days.resize(days);
+  for (uint64_t i = 0; i < days; ++i) {
+    out.days[i].day_ns = first_day + static_cast<int64_t>(i) * kDayNs;
+  }
+  auto s = db_->prepare(
+      "SELECT bucket_ns, side, bytes, packets FROM hosts_day WHERE host = ?1 AND "
+      "bucket_ns >= ?2 AND bucket_ns < ?3");
+  if (!s) return s.error();
+  s->bind_ip(1, q.host);
+  s->bind_int(2, first_day);
+  s->bind_int(3, q.to_ns);
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    HostDay& day = out.days[static_cast<size_t>((s->column_int(0) - first_day) / kDayNs)];
+    if (s->column_int(1) == static_cast<int64_t>(HostSide::kIn)) {
+      day.in_bytes += s->column_uint(2);
+      day.in_packets += s->column_uint(3);
+    } else {
+      day.out_bytes += s->column_uint(2);
+      day.out_packets += s->column_uint(3);
+    }
+  }
+  if (rc != SQLITE_DONE) return db_->error("host_daily", rc);
+  return out;
+}
+
+Result<TopResult> SqliteStore::top(const TopQuery& q) {
+  if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
+  if (q.limit == 0 || q.limit > kMaxTopLimit) {
+    return Error{fmt::format("limit: must be 1..{} (got {})", kMaxTopLimit, q.limit)};
+  }
+  const Dimension d = q.dimension;
+  const char* raw_key = nullptr;
+  switch (d) {
+    case Dimension::kProto: raw_key = "ip_proto"; break;
+    case Dimension::kSrcHost: raw_key = "src"; break;
+    case Dimension::kDstHost: raw_key = "dst"; break;
+    case Dimension::kSrcPort: raw_key = "src_port"; break;
+    case Dimension::kDstPort: raw_key = "dst_port"; break;
+    // The service port, as model/rollup.h defines it for PortRollup.
+    case Dimension::kPort:
+      raw_key =
+          "CASE WHEN src_port = 0 THEN dst_port WHEN dst_port = 0 THEN src_port"
+          " ELSE min(src_port, dst_port) END";
+      break;
+    default:
+      return Error{fmt::format("dimension: {} is not a top dimension (proto, src_host, "
+                               "dst_host, port, src_port, dst_port)",
+                               to_string(d))};
+  }
+  const bool host_dimension = d == Dimension::kSrcHost || d == Dimension::kDstHost;
+  const std::optional<Resolution> res = range_resolution(q.from_ns, q.to_ns);
+  std::string sql;
+  bool from_rollups = false;
+  if (res && (d == Dimension::kProto || d == Dimension::kPort) && !has_host_filter(q.filter)) {
+    const RollupFamily family = d == Dimension::kPort || q.filter.port
+                                    ? RollupFamily::kPorts
+                                    : RollupFamily::kTraffic;
+    sql = fmt::format(
+        "SELECT {}, sum(bytes), sum(packets), sum(flows) FROM {} WHERE bucket_ns >= ?1 AND "
+        "bucket_ns < ?2{} GROUP BY 1",
+        d == Dimension::kPort ? "port" : "ip_proto", rollup_table(family, *res),
+        rollup_filter_sql(q.filter));
+    from_rollups = true;
+  } else if (res && host_dimension && *res >= Resolution::kHour && !has_any_filter(q.filter)) {
+    // Hour and day host rollups hold every host (finer ones only local hosts).
+    sql = fmt::format(
+        "SELECT host, sum(bytes), sum(packets), sum(flows) FROM {} WHERE bucket_ns >= ?1 "
+        "AND bucket_ns < ?2 AND side = {} GROUP BY 1",
+        rollup_table(RollupFamily::kHosts, *res), d == Dimension::kSrcHost ? 1 : 0);
+    from_rollups = true;
+  } else {
+    sql = fmt::format(
+        "SELECT {}, sum(bytes), sum(packets), sum(flows) FROM flows WHERE start_ns >= ?1 "
+        "AND start_ns < ?2{} GROUP BY 1",
+        raw_key, raw_filter_sql(q.filter));
+  }
+  sql += fmt::format(" ORDER BY {} DESC", 2 + static_cast<int>(q.metric));
+  auto s = db_->prepare(sql);
+  if (!s) return s.error();
+  s->bind_int(kFrom, q.from_ns);
+  s->bind_int(kTo, q.to_ns);
+  bind_filter(*s, q.filter);
+
+  // Rows come by metric descending; keep reading past `limit` only while the metric ties
+  // with the limit-th row, so the key-ascending tie break below sees every candidate.
+  TopResult out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    TopEntry e;
+    e.counters = read_counters(*s, 1);
+    if (out.entries.size() >= q.limit &&
+        metric_of(e.counters, q.metric) != metric_of(out.entries[q.limit - 1].counters, q.metric)) {
+      break;
+    }
+    e.key = host_dimension ? s->column_ip(0).to_string() : group_name(d, s->column_int(0));
+    out.entries.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->error("top", rc);
+  s->reset();
+  std::sort(out.entries.begin(), out.entries.end(), [&](const TopEntry& a, const TopEntry& b) {
+    const uint64_t ma = metric_of(a.counters, q.metric);
+    const uint64_t mb = metric_of(b.counters, q.metric);
+    return ma != mb ? ma > mb : a.key < b.key;
+  });
+  if (out.entries.size() > q.limit) out.entries.resize(q.limit);
+  if (!from_rollups) {
+    auto covered = raw_flows_cover(q.from_ns);
+    if (!covered) return covered.error();
+    out.exact = *covered;
+  }
+  return out;
+}
+
+Result<bool> SqliteStore::raw_flows_cover(int64_t from_ns) {
+  auto s = db_->prepare("SELECT min(start_ns) FROM flows");
+  if (!s) return s.error();
+  if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("oldest flow", rc);
+  const int64_t oldest = s->column_is_null(0) ? INT64_MAX : s->column_int(0);
+  s->reset();
+  if (from_ns >= oldest) return true;
+  // Raw flows start after `from`: they cover it unless a rollup bucket that ends before
+  // the oldest raw flow shows traffic there (raw flows were dropped by retention).
+  for (int r = 0; r < kResolutionCount; ++r) {
+    const auto res = static_cast<Resolution>(r);
+    const int64_t length = resolution_ns(res, window_ns_);
+    const int64_t from_bucket = floor_to(from_ns, length);
+    int64_t last_bucket = INT64_MAX;  // the last bucket that ends before the oldest flow
+    if (oldest != INT64_MAX && __builtin_sub_overflow(oldest, length, &last_bucket)) continue;
+    if (last_bucket < from_bucket) continue;
+    auto probe = db_->prepare(fmt::format(
+        "SELECT 1 FROM {} WHERE bucket_ns >= ?1 AND bucket_ns <= ?2 LIMIT 1",
+        rollup_table(RollupFamily::kTraffic, res)));
+    if (!probe) return probe.error();
+    probe->bind_int(1, from_bucket);
+    probe->bind_int(2, last_bucket);
+    const int rc = probe->step();
+    if (rc == SQLITE_ROW) return false;
+    if (rc != SQLITE_DONE) return db_->error("rollup probe", rc);
+  }
+  return true;
+}
+
+Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
+  if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
+  if (q.limit == 0 || q.limit > kMaxFlowsLimit) {
+    return Error{fmt::format("limit: must be 1..{} (got {})", kMaxFlowsLimit, q.limit)};
+  }
+  std::optional<Cursor> cursor;
+  if (!q.cursor.empty()) {
+    auto c = parse_cursor(q.cursor, q.sort);
+    if (!c) return c.error();
+    cursor = *c;
+  }
+  const char* order = "";
+  const char* after = "";
+  switch (q.sort) {
+    case FlowSort::kStartAsc:
+      order = "start_ns, id";
+      after = " AND (start_ns, id) > (?9, ?10)";
+      break;
+    case FlowSort::kStartDesc:
+      order = "start_ns DESC, id DESC";
+      after = " AND (start_ns, id) < (?9, ?10)";
+      break;
+    case FlowSort::kBytesDesc:
+      order = "bytes DESC, id";
+      after = " AND (bytes < ?9 OR (bytes = ?9 AND id > ?10))";
+      break;
+    case FlowSort::kPacketsDesc:
+      order = "packets DESC, id";
+      after = " AND (packets < ?9 OR (packets = ?9 AND id > ?10))";
+      break;
+  }
+  auto s = db_->prepare(fmt::format(
+      "{} WHERE start_ns >= ?1 AND start_ns < ?2{}{} ORDER BY {} LIMIT ?11", kFlowSelect,
+      raw_filter_sql(q.filter), cursor ? after : "", order));
+  if (!s) return s.error();
+  s->bind_int(kFrom, q.from_ns);
+  s->bind_int(kTo, q.to_ns);
+  bind_filter(*s, q.filter);
+  if (cursor) {
+    s->bind_int(kCursorKey, cursor->key);
+    s->bind_int(kCursorId, cursor->id);
+  }
+  // One row more than asked tells whether another page exists.
+  s->bind_int(kLimit, int64_t{q.limit} + 1);
+  FlowsResult out;
+  int64_t last_id = 0;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    if (out.flows.size() == q.limit) {
+      const FlowRecord& last = out.flows.back();
+      int64_t key = last.start_ns;
+      if (q.sort == FlowSort::kBytesDesc) key = static_cast<int64_t>(last.bytes);
+      if (q.sort == FlowSort::kPacketsDesc) key = static_cast<int64_t>(last.packets);
+      out.next_cursor = fmt::format("{}{}.{}", cursor_letter(q.sort), key, last_id);
+      break;
+    }
+    out.flows.push_back(read_flow(*s));
+    last_id = s->column_int(23);
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->error("flows", rc);
+  return out;
+}
+
+Result<std::vector<LocalHost>> SqliteStore::local_hosts(const LocalHostsQuery& q) {
+  if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
+  if (q.limit == 0 || q.limit > kMaxTopLimit) {
+    return Error{fmt::format("limit: must be 1..{} (got {})", kMaxTopLimit, q.limit)};
+  }
+  // Only window and minute host rollups are restricted to local hosts.
+  const int64_t minute = resolution_ns(Resolution::kMinute, window_ns_);
+  Resolution res = Resolution::kMinute;
+  if (minute < window_ns_ || !aligned(q.from_ns, minute) || !aligned(q.to_ns, minute)) {
+    res = Resolution::kWindow;
+    if (!aligned(q.from_ns, window_ns_) || !aligned(q.to_ns, window_ns_)) {
+      return Error{fmt::format(
+          "from_ns: from_ns and to_ns must be multiples of the window length ({} ns)",
+          window_ns_)};
+    }
+  }
+  auto s = db_->prepare(fmt::format(
+      "SELECT host, sum(CASE side WHEN 0 THEN bytes ELSE 0 END) AS in_bytes,"
+      " sum(CASE side WHEN 1 THEN bytes ELSE 0 END) AS out_bytes FROM {}"
+      " WHERE bucket_ns >= ?1 AND bucket_ns < ?2 GROUP BY host"
+      " ORDER BY in_bytes + out_bytes DESC, host LIMIT ?3",
+      rollup_table(RollupFamily::kHosts, res)));
+  if (!s) return s.error();
+  s->bind_int(1, q.from_ns);
+  s->bind_int(2, q.to_ns);
+  s->bind_int(3, q.limit);
+  std::vector<LocalHost> out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    out.push_back({s->column_ip(0), s->column_uint(1), s->column_uint(2)});
+  }
+  if (rc != SQLITE_DONE) return db_->error("local_hosts", rc);
+  return out;
+}
+
+Result<SummaryResult> SqliteStore::summary(int64_t from_ns, int64_t to_ns) {
+  if (auto s = check_range(from_ns, to_ns); !s) return s.error();
+  SummaryResult out;
+  const std::optional<Resolution> res = range_resolution(from_ns, to_ns);
+  const std::string totals_sql =
+      res ? fmt::format("SELECT sum(bytes), sum(packets), sum(flows) FROM {} WHERE "
+                        "bucket_ns >= ?1 AND bucket_ns < ?2",
+                        rollup_table(RollupFamily::kTraffic, *res))
+          : std::string("SELECT sum(bytes), sum(packets), sum(flows) FROM flows WHERE "
+                        "start_ns >= ?1 AND start_ns < ?2");
+  {
+    auto s = db_->prepare(totals_sql);
+    if (!s) return s.error();
+    s->bind_int(1, from_ns);
+    s->bind_int(2, to_ns);
+    if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
+    out.totals = read_counters(*s, 0);
+  }
+  auto n = raw_flow_count();
+  if (!n) return n.error();
+  out.stored_flows = static_cast<uint64_t>(*n);
+
+  // Earliest and latest data: raw flows to the ns, rollups to their bucket start.
+  int64_t first = INT64_MAX;
+  int64_t last = INT64_MIN;
+  {
+    auto s = db_->prepare(
+        "SELECT (SELECT min(start_ns) FROM flows),"
+        " (SELECT end_ns FROM flows ORDER BY start_ns DESC LIMIT 1)");
+    if (!s) return s.error();
+    if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
+    if (!s->column_is_null(0)) first = s->column_int(0);
+    if (!s->column_is_null(1)) last = s->column_int(1);
+  }
+  for (int r = 0; r < kResolutionCount; ++r) {
+    auto s = db_->prepare(fmt::format("SELECT min(bucket_ns), max(bucket_ns) FROM {}",
+                                      rollup_table(RollupFamily::kTraffic,
+                                                   static_cast<Resolution>(r))));
+    if (!s) return s.error();
+    if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
+    if (!s->column_is_null(0)) first = std::min(first, s->column_int(0));
+    if (!s->column_is_null(1)) last = std::max(last, s->column_int(1));
+  }
+  out.first_ns = first == INT64_MAX ? 0 : first;
+  out.last_ns = last == INT64_MIN ? 0 : last;
+  return out;
+}
+
+}  // namespace flowlens::store::sqlite
