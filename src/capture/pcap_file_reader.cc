@@ -125,6 +125,10 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
       }
       break;
     }
+    // Everything needed from the header is taken now: the record peek below may slide
+    // a stream's buffer, after which `h` points at other bytes.
+    const uint32_t sec = u32(h);
+    const uint32_t frac = u32(h + 4);
     uint32_t caplen = u32(h + 8);
     uint32_t wire_len = u32(h + 12);
     if (swap_ == LengthSwap::kAlways ||
@@ -136,8 +140,10 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
                      std::to_string(kMaxCaplen));
       break;
     }
-    const uint8_t* data = source_->peek(pos_ + kRecordHeaderSize, caplen, may_move);
-    if (data == nullptr) [[unlikely]] {
+    // Header and data in one peek: a stream that slides keeps the bytes from pos_ on,
+    // so a record that is not complete yet (follow mode) is retried from its header.
+    const uint8_t* record = source_->peek(pos_, kRecordHeaderSize + caplen, may_move);
+    if (record == nullptr) [[unlikely]] {
       const auto st = source_->status();
       if (st == ByteSource::Status::kBusy || st == ByteSource::Status::kPending) {
         break;
@@ -152,14 +158,14 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
       break;
     }
     PacketRecord& r = out[n++];
-    r.data = data;
+    r.data = record + kRecordHeaderSize;
     r.caplen = caplen;
     r.wire_len = wire_len;
     r.link_type = link_type_;
     r.interface_id = 0;
     r.file_offset = pos_;
-    r.ts.sec = u32(h);
-    r.ts.nsec = int64_t{u32(h + 4)} * frac_to_ns_;
+    r.ts.sec = sec;
+    r.ts.nsec = int64_t{frac} * frac_to_ns_;
     r.has_timestamp = true;
     pos_ += kRecordHeaderSize + caplen;
   }
