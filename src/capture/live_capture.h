@@ -13,6 +13,8 @@
 //    valid until the next read_batch() call (copied out of libpcap's ring).
 //  - Timestamps are nanosecond precision when the interface offers it.
 //  - stats() gives per interface what the kernel received and dropped (pcap_stats).
+//    An interface that fails after open (unplugged, down) is no longer read; the others
+//    go on and its stats carry the reason in `error`.
 //  - Not thread-safe.
 
 #include <cstdint>
@@ -39,6 +41,7 @@ struct InterfaceStats {
   uint64_t received = 0;
   uint64_t dropped = 0;         // by the kernel (ring full)
   uint64_t if_dropped = 0;      // by the interface/driver
+  std::string error;            // "" while healthy; else why it is no longer read
 };
 
 class LiveCapture {
