@@ -135,7 +135,8 @@ double mean_session_bytes(const Service& s) {
   const double d = s.doublings;
   const double bulk = s.min_bytes * (std::exp2(d) - 1.0) / d * (1.0 + 1023.0 / 2048.0);
   const double packets = bulk / kFullIpBytes + 0.5;
-  return packets * kFullIpBytes + packets / 2.0 * static_cast<double>(s.small_frame - kEthernetHeader);
+  const auto ack_bytes = static_cast<double>(s.small_frame - kEthernetHeader);
+  return packets * kFullIpBytes + packets / 2.0 * ack_bytes;
 }
 
 double mean_session_bytes() {
@@ -202,6 +203,24 @@ PacketRange packets_in(const Leg& leg, int64_t a, int64_t b) {
   const int64_t lo = a <= leg.first_ns ? 0 : ceil_div(a - leg.first_ns, leg.interval_ns);
   const int64_t hi = b > last ? int64_t{leg.packets} : ceil_div(b - leg.first_ns, leg.interval_ns);
   return {lo, hi};
+}
+
+// Grows `frames` by `extra` bytes at once; records of `out` that pointed into the old
+// storage are moved along (compared as integers: the old block is already freed).
+void grow_keeping_records(std::vector<uint8_t>& frames, std::vector<capture::PacketRecord>& out,
+                          size_t extra) {
+  const auto old_begin = reinterpret_cast<uintptr_t>(frames.data());
+  const size_t old_size = frames.size();
+  frames.resize(old_size + extra);
+  if (reinterpret_cast<uintptr_t>(frames.data()) == old_begin || old_size == 0) {
+    return;
+  }
+  for (capture::PacketRecord& p : out) {
+    const auto at = reinterpret_cast<uintptr_t>(p.data);
+    if (at >= old_begin && at < old_begin + old_size) {
+      p.data = frames.data() + (at - old_begin);
+    }
+  }
 }
 
 }  // namespace
@@ -288,15 +307,10 @@ void DemoNetwork::sessions_of_second(int64_t second, std::vector<Session>& out) 
   }
 }
 
-// Draws one session starting at `start_ns`: service, hosts (skewed: u^2 for local
-// clients, u^3 for remote servers, so a few of each dominate), ports, then the legs.
-DemoNetwork::Session DemoNetwork::make_session(int64_t start_ns, SplitMix64& rng) const {
-  const size_t service_index = pick_service(rng.next());
+// Hosts of a session from 64 random bits: 15 for the local client, 15 for the remote
+// server, 17 for the IPv6 choice (bits 30+ pick an inbound session's remote client).
+void DemoNetwork::set_addresses(FlowSpec& spec, size_t service_index, uint64_t r1) const {
   const Service& s = kServices[service_index];
-  const uint64_t r1 = rng.next();
-  const uint64_t r2 = rng.next();
-  const uint64_t r3 = rng.next();
-
   const uint64_t u_local = r1 & 0x7FFF;
   const uint64_t u_remote = (r1 >> 15) & 0x7FFF;
   const uint32_t locals = config_.local_hosts;
@@ -321,8 +335,6 @@ DemoNetwork::Session DemoNetwork::make_session(int64_t start_ns, SplitMix64& rng
     client = (client + 1) % locals;
   }
 
-  Session session;
-  FlowSpec& spec = session.spec;
   spec.ip_version = v6 ? 6 : 4;
   spec.protocol = s.protocol == kProtoIcmp && v6 ? kProtoIcmpV6 : s.protocol;
   const auto local_address = [&](std::array<uint8_t, 16>& out, uint32_t host) {
@@ -353,6 +365,20 @@ DemoNetwork::Session DemoNetwork::make_session(int64_t start_ns, SplitMix64& rng
       local_address(spec.dst, server);
       break;
   }
+}
+
+// Draws one session starting at `start_ns`: service, hosts (skewed: u^2 for local
+// clients, u^3 for remote servers, so a few of each dominate), ports, then the legs.
+DemoNetwork::Session DemoNetwork::make_session(int64_t start_ns, SplitMix64& rng) const {
+  const size_t service_index = pick_service(rng.next());
+  const Service& s = kServices[service_index];
+  const uint64_t r1 = rng.next();
+  const uint64_t r2 = rng.next();
+  const uint64_t r3 = rng.next();
+
+  Session session;
+  FlowSpec& spec = session.spec;
+  set_addresses(spec, service_index, r1);
   if (s.protocol == kProtoIcmp) {
     spec.src_port = static_cast<uint16_t>(r2);  // echo identifier
   } else {
@@ -524,27 +550,16 @@ void DemoNetwork::live(int64_t from_ns, int64_t to_ns, std::vector<uint8_t>& fra
   }
   std::sort(packets.begin(), packets.end());
 
-  // Grow the storage once; earlier records that pointed into it follow it.
-  const auto old_begin = reinterpret_cast<uintptr_t>(frames.data());
   const size_t old_size = frames.size();
-  frames.resize(old_size + bytes);
-  const auto new_begin = reinterpret_cast<uintptr_t>(frames.data());
-  if (new_begin != old_begin && old_size != 0) {
-    for (capture::PacketRecord& p : out) {
-      const auto at = reinterpret_cast<uintptr_t>(p.data);
-      if (at >= old_begin && at < old_begin + old_size) {
-        p.data = frames.data() + (at - old_begin);
-      }
-    }
-  }
-
+  grow_keeping_records(frames, out, bytes);
   size_t offset = old_size;
   out.reserve(out.size() + packets.size());
   for (const auto& [t, index, leg, j] : packets) {
     const Session& session = live_.active[index];
     const Leg& l = session.legs[leg];
     const FlowSpec wire = leg == 0 ? session.spec : reversed(session.spec);
-    const uint32_t payload = l.frame_size - static_cast<uint32_t>(FrameBuilder::min_frame_size(wire));
+    const uint32_t payload =
+        l.frame_size - static_cast<uint32_t>(FrameBuilder::min_frame_size(wire));
     PacketFields fields;
     fields.ip_id = static_cast<uint16_t>(wire.src_port + j);
     fields.tcp_seq = wire.tcp_isn + j * payload;

@@ -132,6 +132,7 @@ class DemoNetwork {
   void retire(Tracker& tracker, int64_t before_ns) const;
   void sessions_of_second(int64_t second, std::vector<Session>& out) const;
   Session make_session(int64_t start_ns, SplitMix64& rng) const;
+  void set_addresses(FlowSpec& spec, size_t service_index, uint64_t r1) const;
   static void set_legs(Session& session, size_t service_index, int64_t start_ns, int64_t rtt,
                        uint64_t r);
   // Traffic level at `t_ns` in permille of the busiest weekday hour.
