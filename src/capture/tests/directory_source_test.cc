@@ -394,6 +394,34 @@ TEST(DirectorySource, IdleTimeoutWithAPartialRecordAtTheEndFailsTheFileAtTheLast
       << d.events[1].error;
 }
 
+TEST(DirectorySource, AFileAlreadyQuietForTheTimeoutByItsMtimeFinishesAtItsEnd) {
+  TempDir dir;
+  write_file(dir.file("old.pcap"), make_pcap(2), 1000);  // written at t = 1000 s
+  ManualClock clock(int64_t{1100} * 1'000'000'000);       // now: 100 s later
+  auto source = open_source({.directory = dir.path(), .idle_timeout_ns = 30'000'000'000}, clock);
+  ASSERT_TRUE(source);
+  Drained d;
+  drain(*source, d);
+  EXPECT_EQ(kinds_and_paths(d, dir.path()),
+            (std::vector<std::string>{"started old.pcap", "finished old.pcap"}));
+  EXPECT_EQ(d.packets.size(), 2u);
+}
+
+TEST(DirectorySource, RemovingTheWatchedDirectoryIsAnError) {
+  TempDir parent;
+  const std::string path = parent.file("watched");
+  ASSERT_EQ(::mkdir(path.c_str(), 0755), 0);
+  ManualClock clock;
+  auto source = open_source({.directory = path}, clock);
+  ASSERT_TRUE(source);
+  EXPECT_EQ(source->next(0).kind, DirectoryEvent::Kind::kIdle);
+  ASSERT_EQ(::rmdir(path.c_str()), 0);
+  const DirectoryEvent ev = source->next(0);
+  ASSERT_EQ(ev.kind, DirectoryEvent::Kind::kError);
+  ASSERT_TRUE(ev.error.has_value());
+  EXPECT_NE(ev.error->message.find(path), std::string::npos) << ev.error->message;
+}
+
 TEST(DirectorySource, ANewerFileFinishesTheOneBeingFollowed) {
   TempDir dir;
   ManualClock clock;
