@@ -81,6 +81,7 @@ Result<Aggregation> Aggregation::parse(std::string_view spec, std::vector<IpNetw
   a.local_nets_ = std::move(local_nets);
   a.mask_v4_ = a.make_mask(IpFamily::kV4);
   a.mask_v6_ = a.make_mask(IpFamily::kV6);
+  std::memcpy(a.mask_words_v4_, &a.mask_v4_, sizeof a.mask_words_v4_);
   for (const IpNetwork& n : a.local_nets_) {
     if (n.address.family == IpFamily::kV4) {
       const uint32_t mask = n.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - n.prefix_len);
@@ -91,13 +92,7 @@ Result<Aggregation> Aggregation::parse(std::string_view spec, std::vector<IpNetw
 }
 
 bool Aggregation::is_local(const IpAddress& a) const {
-  if (a.family == IpFamily::kV4) {
-    const uint32_t v = load_v4(a);
-    for (const auto& [net, mask] : local_v4_) {
-      if ((v & mask) == net) return true;
-    }
-    return false;
-  }
+  if (a.family == IpFamily::kV4) return is_local_v4(load_v4(a));
   for (const IpNetwork& n : local_nets_) {
     if (n.contains(a)) return true;
   }
@@ -107,6 +102,15 @@ bool Aggregation::is_local(const IpAddress& a) const {
 Direction Aggregation::direction(const IpAddress& src, const IpAddress& dst) const {
   const bool s = is_local(src);
   const bool d = is_local(dst);
+  if (s && d) return Direction::kLocal;
+  if (d) return Direction::kIn;
+  if (s) return Direction::kOut;
+  return Direction::kTransit;
+}
+
+Direction Aggregation::direction_v4(uint32_t src, uint32_t dst) const {
+  const bool s = is_local_v4(src);
+  const bool d = is_local_v4(dst);
   if (s && d) return Direction::kLocal;
   if (d) return Direction::kIn;
   if (s) return Direction::kOut;

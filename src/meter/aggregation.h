@@ -22,6 +22,7 @@
 
 #include "core/result.h"
 #include "decode/packet/decoded_packet.h"
+#include "decode/packet/packet_decoder.h"
 #include "meter/flow_key.h"
 #include "model/flow_output.h"
 #include "model/flow_record.h"
@@ -72,6 +73,28 @@ class Aggregation {
     std::memcpy(&key, k, sizeof k);
   }
 
+  // The key words of a packet from the decoder's IPv4 fast path (PacketDecoder::
+  // decode_ipv4_l4): bit for bit the key build_key() makes from the equivalent
+  // DecodedPacket with its own ports.
+  void build_key_words(const decode::Ipv4L4Fields& f, uint64_t (&k)[7]) const {
+    const uint64_t dir =
+        with_direction_ ? static_cast<uint64_t>(direction_v4(__builtin_bswap32(f.src),
+                                                             __builtin_bswap32(f.dst)))
+                        : 0;
+    k[0] = f.src & mask_words_v4_[0];
+    k[1] = 0;
+    k[2] = f.dst & mask_words_v4_[2];
+    k[3] = 0;
+    k[4] = (uint64_t{f.src_port} | (uint64_t{f.dst_port} << 16) | (uint64_t{f.vlan} << 32) |
+            ((f.mac_src & 0xFFFF) << 48)) &
+           mask_words_v4_[4];
+    k[5] = ((f.mac_src >> 16) | ((f.mac_dst & 0xFFFFFFFF) << 32)) & mask_words_v4_[5];
+    k[6] = ((f.mac_dst >> 32) | (uint64_t{static_cast<uint8_t>(IpFamily::kV4)} << 16) |
+            (uint64_t{f.ip_proto} << 24) | (uint64_t{f.tos} << 32) |
+            (uint64_t{f.tcp_flags} << 40) | (dir << 48)) &
+           mask_words_v4_[6];
+  }
+
   // Direction of a packet from `src` to `dst` relative to the local networks.
   Direction direction(const IpAddress& src, const IpAddress& dst) const;
 
@@ -96,6 +119,14 @@ class Aggregation {
   explicit Aggregation(Empty) {}
   FlowKey make_mask(IpFamily family) const;
   bool is_local(const IpAddress& a) const;
+  bool is_local_v4(uint32_t a) const {
+    for (const auto& [net, mask] : local_v4_) {
+      if ((a & mask) == net) return true;
+    }
+    return false;
+  }
+  // direction() for IPv4 addresses as host-order words.
+  Direction direction_v4(uint32_t src, uint32_t dst) const;
 
   FlowFields fields_;
   uint8_t src_mask_v4_ = 24;
@@ -106,6 +137,7 @@ class Aggregation {
   bool with_direction_ = false;
   FlowKey mask_v4_;  // AND masks applied by build_key, per address family
   FlowKey mask_v6_;
+  uint64_t mask_words_v4_[7] = {};  // mask_v4_ as words, for build_key_words
   std::vector<IpNetwork> local_nets_;
   // IPv4 local networks as (network, mask) words for a branch-light lookup.
   std::vector<std::pair<uint32_t, uint32_t>> local_v4_;

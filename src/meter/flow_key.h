@@ -41,11 +41,10 @@ static_assert(offsetof(FlowKey, src_port) == 32 && offsetof(FlowKey, vlan) == 36
               offsetof(FlowKey, mac_src) == 38 && offsetof(FlowKey, mac_dst) == 44 &&
               offsetof(FlowKey, family) == 50 && offsetof(FlowKey, direction) == 54);
 
-// 64-bit hash of a key: wyhash-style 64x64->128 multiply-folds of word pairs. Good
-// avalanche in the high bits, which the table uses for the home slot and the tag.
-inline uint64_t hash_key(const FlowKey& key) {
-  uint64_t w[7];
-  std::memcpy(w, &key, sizeof w);
+// 64-bit hash of a key given as its seven words (hash_key()): wyhash-style 64x64->128
+// multiply-folds of word pairs. Good avalanche in the high bits, which the table uses for
+// the home slot and the tag.
+inline uint64_t hash_key_words(const uint64_t (&w)[7]) {
   auto mum = [](uint64_t a, uint64_t b) {
     __extension__ using U128 = unsigned __int128;  // GCC/Clang; one MUL instruction
     const U128 p = static_cast<U128>(a) * b;
@@ -58,6 +57,12 @@ inline uint64_t hash_key(const FlowKey& key) {
   const uint64_t c = mum(w[4] ^ k1, w[5] ^ k0);
   const uint64_t d = mum(w[6] ^ k3, a ^ k2);
   return mum(b ^ c ^ k0, d ^ k1);
+}
+
+inline uint64_t hash_key(const FlowKey& key) {
+  uint64_t w[7];
+  std::memcpy(w, &key, sizeof w);
+  return hash_key_words(w);
 }
 
 }  // namespace flowlens::meter

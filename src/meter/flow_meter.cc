@@ -1,6 +1,7 @@
 #include "meter/flow_meter.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace flowlens::meter {
 namespace {
@@ -18,15 +19,35 @@ void FlowMeter::process(std::span<const capture::PacketRecord> records) {
   while (!records.empty()) {
     const size_t n = std::min(records.size(), kBatch);
     counters_.frames += n;
+    // Decode and stage in packet order (the fragment table is order-dependent). The
+    // common Ethernet/IPv4/TCP|UDP frame builds its key words straight from the frame
+    // (decode_ipv4_l4); every other frame takes the general decoder and stage_packet(),
+    // which give the same key for such a frame (tests: "fast path").
+    size_t m = 0;
+    uint64_t fast = 0;
     for (size_t i = 0; i < n; ++i) {
       const capture::PacketRecord& r = records[i];
-      const auto status =
-          decoder_.decode(r.link_type, std::span<const uint8_t>(r.data, r.caplen), decoded_[i]);
-      usable_[i] = status == decode::DecodeStatus::kIp;
       if (r.has_timestamp) last_time_ns_ = r.time_ns();
-      times_[i] = last_time_ns_;
+      decode::Ipv4L4Fields f;
+      if (decoder_.decode_ipv4_l4(r.link_type, r.data, r.caplen, f)) [[likely]] {
+        uint64_t k[7];
+        aggregation_.build_key_words(f, k);
+        std::memcpy(&keys_[m], k, sizeof k);
+        hashes_[m] = hash_key_words(k);
+        add_bytes_[m] = f.ip_length;
+        add_packets_[m] = 1;
+        add_times_[m] = last_time_ns_;
+        add_flags_[m] = f.tcp_flags;
+        ++m;
+        ++fast;
+        continue;
+      }
+      const auto status =
+          decoder_.decode(r.link_type, std::span<const uint8_t>(r.data, r.caplen), scratch_);
+      if (status == decode::DecodeStatus::kIp) m = stage_packet(scratch_, last_time_ns_, m);
     }
-    meter_batch(n);
+    counters_.ip_packets += fast;
+    update_staged(m);
     records = records.subspan(n);
   }
 }
@@ -50,42 +71,47 @@ void FlowMeter::meter_batch(size_t n) {
   // packet adds and build its key and hash.
   size_t m = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!usable_[i]) continue;
-    const decode::DecodedPacket& p = decoded_[i];
-    ++counters_.ip_packets;
-    const bool tcp_udp = p.ip_proto == kTcp || p.ip_proto == kUdp;
-    const bool later_fragment = p.is_fragment && p.fragment_offset != 0;
-    if (tcp_udp && !later_fragment && !p.has_ports) {
-      ++counters_.short_transport;
-      continue;
-    }
-    uint64_t packets = 1;
-    uint64_t bytes = p.ip_length;
-    uint16_t src_port = p.has_ports ? p.src_port : 0;
-    uint16_t dst_port = p.has_ports ? p.dst_port : 0;
-    if (p.is_fragment && tcp_udp) {
-      const FragmentVerdict v = fragments_.on_fragment(p, bytes, times_[i]);
-      if (!v.count) {
-        ++counters_.held_fragments;
-        continue;
-      }
-      packets = v.packets;
-      bytes = v.bytes;
-      src_port = v.src_port;
-      dst_port = v.dst_port;
-    } else if (!p.has_ports) {
-      src_port = 0;
-      dst_port = 0;
-    }
-    aggregation_.build_key(p, src_port, dst_port, keys_[m]);
-    hashes_[m] = hash_key(keys_[m]);
-    add_bytes_[m] = bytes;
-    add_packets_[m] = packets;
-    add_times_[m] = times_[i];
-    add_flags_[m] = p.ip_proto == kTcp ? p.tcp_flags : 0;
-    ++m;
+    if (usable_[i]) m = stage_packet(decoded_[i], times_[i], m);
   }
+  update_staged(m);
+}
 
+size_t FlowMeter::stage_packet(const decode::DecodedPacket& p, int64_t time_ns, size_t m) {
+  ++counters_.ip_packets;
+  const bool tcp_udp = p.ip_proto == kTcp || p.ip_proto == kUdp;
+  const bool later_fragment = p.is_fragment && p.fragment_offset != 0;
+  if (tcp_udp && !later_fragment && !p.has_ports) {
+    ++counters_.short_transport;
+    return m;
+  }
+  uint64_t packets = 1;
+  uint64_t bytes = p.ip_length;
+  uint16_t src_port = p.has_ports ? p.src_port : 0;
+  uint16_t dst_port = p.has_ports ? p.dst_port : 0;
+  if (p.is_fragment && tcp_udp) {
+    const FragmentVerdict v = fragments_.on_fragment(p, bytes, time_ns);
+    if (!v.count) {
+      ++counters_.held_fragments;
+      return m;
+    }
+    packets = v.packets;
+    bytes = v.bytes;
+    src_port = v.src_port;
+    dst_port = v.dst_port;
+  } else if (!p.has_ports) {
+    src_port = 0;
+    dst_port = 0;
+  }
+  aggregation_.build_key(p, src_port, dst_port, keys_[m]);
+  hashes_[m] = hash_key(keys_[m]);
+  add_bytes_[m] = bytes;
+  add_packets_[m] = packets;
+  add_times_[m] = time_ns;
+  add_flags_[m] = p.ip_proto == kTcp ? p.tcp_flags : 0;
+  return m + 1;
+}
+
+void FlowMeter::update_staged(size_t m) {
   // Stage 2: update, with the bucket of packet k + kPrefetchDistance already requested,
   // so the DRAM misses of a large table overlap instead of serialising.
   for (size_t k = 0; k < std::min(m, kPrefetchDistance); ++k) table_.prefetch(hashes_[k]);

@@ -69,6 +69,11 @@ class FlowMeter {
  private:
   // Meters decoded_[i] for i < n where usable_[i]; times in times_[i].
   void meter_batch(size_t n);
+  // Applies the pmacct rules to one decoded IP packet and, when it counts now, appends
+  // its key, hash and what it adds at position m of the update arrays. Returns the new m.
+  size_t stage_packet(const decode::DecodedPacket& p, int64_t time_ns, size_t m);
+  // Updates the table with the first m staged packets, then sweeps and drains.
+  void update_staged(size_t m);
 
   Aggregation aggregation_;
   decode::PacketDecoder decoder_;
@@ -77,6 +82,7 @@ class FlowMeter {
   MeterCounters counters_;
   int64_t last_time_ns_ = 0;
 
+  decode::DecodedPacket scratch_;  // process(): frames that miss the IPv4 fast path
   std::array<decode::DecodedPacket, kBatch> decoded_;
   std::array<int64_t, kBatch> times_{};
   std::array<bool, kBatch> usable_{};
