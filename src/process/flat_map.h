@@ -25,7 +25,14 @@ namespace flowlens::process {
 template <size_t N>
 struct WordKey {
   std::array<uint64_t, N> w{};
-  friend bool operator==(const WordKey&, const WordKey&) = default;
+  // Word by word, not the defaulted memberwise compare (which becomes a memcmp call).
+  friend bool operator==(const WordKey& a, const WordKey& b) {
+    uint64_t diff = 0;
+    for (size_t i = 0; i < N; ++i) {
+      diff |= a.w[i] ^ b.w[i];
+    }
+    return diff == 0;
+  }
 };
 
 // A multiply-xorshift mix per word and a final avalanche (murmur3's fmix64): cheap, and

@@ -19,6 +19,12 @@ struct RecordFacts {
   bool src_local = false;     // host rule of model/rollup.h: every host when no networks
   bool dst_local = false;
   Direction direction = Direction::kUnknown;
+  int64_t window_start = 0;
+  // Hashes computed a few records ahead so the table slots can be prefetched.
+  // Hash of the (address hi, address lo, family) key, shared by the host tables of
+  // WindowAggregate and RollupAccumulator.
+  uint64_t src_host_hash = 0;
+  uint64_t dst_host_hash = 0;
 };
 
 inline bool protocol_has_ports(uint8_t ip_proto) {

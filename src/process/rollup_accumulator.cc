@@ -1,33 +1,24 @@
 #include "process/rollup_accumulator.h"
 
 #include <cstring>
-#include <utility>
-#include <vector>
 
 namespace flowlens::process {
 namespace {
 
 constexpr int64_t kMinuteNs = int64_t{60} * 1'000'000'000;
 constexpr Resolution kCoarse[] = {Resolution::kMinute, Resolution::kHour, Resolution::kDay};
+// Emptied window tables kept for reuse (their slot arrays are already grown).
+constexpr size_t kSpareTables = 4;
 
-uint64_t traffic_word(uint8_t proto, Direction d, Resolution res) {
-  return uint64_t{proto} | uint64_t{static_cast<uint8_t>(d)} << 8 |
-         uint64_t{static_cast<uint8_t>(res)} << 16;
+uint64_t res_bits(Resolution res, int shift) {
+  return uint64_t{static_cast<uint8_t>(res)} << shift;
 }
 
-uint64_t port_word(uint8_t proto, uint16_t port, Direction d, Resolution res) {
-  return uint64_t{proto} | uint64_t{port} << 8 | uint64_t{static_cast<uint8_t>(d)} << 24 |
-         uint64_t{static_cast<uint8_t>(res)} << 32;
+uint64_t port_word(uint8_t proto, uint16_t port, Direction d) {
+  return uint64_t{proto} | uint64_t{port} << 8 | uint64_t{static_cast<uint8_t>(d)} << 24;
 }
 
-uint64_t host_word(IpFamily family, HostSide side, Resolution res) {
-  return uint64_t{static_cast<uint8_t>(family)} | uint64_t{static_cast<uint8_t>(side)} << 8 |
-         uint64_t{static_cast<uint8_t>(res)} << 16;
-}
-
-Resolution resolution_of(uint64_t word, int shift) {
-  return static_cast<Resolution>((word >> shift) & 0xff);
-}
+uint64_t side_bits(HostSide side) { return uint64_t{static_cast<uint8_t>(side)} << 8; }
 
 IpAddress address_of(uint64_t hi, uint64_t lo, uint64_t family_word) {
   IpAddress a;
@@ -42,118 +33,166 @@ bool keeps_host(Resolution res, bool local) {
   return local || res == Resolution::kHour || res == Resolution::kDay;
 }
 
-// Copies every entry out and empties the map (the fold re-inserts coarse keys into it).
-template <size_t N, typename V>
-std::vector<std::pair<WordKey<N>, V>> drain(FlatMap<N, V>& map) {
-  std::vector<std::pair<WordKey<N>, V>> out;
-  out.reserve(map.size());
-  map.for_each([&out](const WordKey<N>& k, const V& v) { out.emplace_back(k, v); });
-  map.clear();
-  return out;
-}
-
 }  // namespace
 
 RollupAccumulator::RollupAccumulator(int64_t window_ns)
     : window_ns_(window_ns), fold_coarse_(window_ns > 0 && kMinuteNs % window_ns == 0) {}
 
+RollupAccumulator::~RollupAccumulator() = default;
+
+void RollupAccumulator::prefetch(const RecordFacts& f) const {
+  if (last_ != nullptr && last_->bucket == f.window_start) {
+    last_->hosts_in.prefetch(f.dst_host_hash);
+    last_->hosts_out.prefetch(f.src_host_hash);
+  }
+}
+
+RollupAccumulator::WindowTables& RollupAccumulator::tables_for(int64_t bucket) {
+  if (last_ != nullptr && last_->bucket == bucket) {
+    return *last_;
+  }
+  // Newest first: apart from late records, a new bucket is the one after the last.
+  for (auto it = windows_.rbegin(); it != windows_.rend(); ++it) {
+    if ((*it)->bucket == bucket) {
+      last_ = it->get();
+      return *last_;
+    }
+  }
+  std::unique_ptr<WindowTables> t;
+  if (!spare_.empty()) {
+    t = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    t = std::make_unique<WindowTables>();
+  }
+  t->bucket = bucket;
+  last_ = t.get();
+  windows_.push_back(std::move(t));
+  return *last_;
+}
+
 void RollupAccumulator::add(const FlowRecord& r, const RecordFacts& f) {
-  add_at(Resolution::kWindow, bucket_start(r.start_ns, window_ns_), r, f);
+  WindowTables& t = tables_for(f.window_start);
+  t.ports.find_or_insert({{port_word(r.ip_proto, f.service_port, f.direction)}}) += f.counters;
+  // Remote hosts are kept too: hour and day rows need them; take() filters window rows.
+  HostValue& in = t.hosts_in.find_or_insert(
+      {{f.dst.hi, f.dst.lo, static_cast<uint64_t>(r.dst.family)}}, f.dst_host_hash);
+  in.counters += f.counters;
+  in.local = f.dst_local;
+  HostValue& out = t.hosts_out.find_or_insert(
+      {{f.src.hi, f.src.lo, static_cast<uint64_t>(r.src.family)}}, f.src_host_hash);
+  out.counters += f.counters;
+  out.local = f.src_local;
   if (fold_coarse_) {
     return;
   }
   for (Resolution res : kCoarse) {
-    add_at(res, bucket_start(r.start_ns, resolution_ns(res, window_ns_)), r, f);
+    add_coarse(res, bucket_start(r.start_ns, resolution_ns(res, window_ns_)), r, f);
   }
 }
 
-void RollupAccumulator::add_at(Resolution res, int64_t bucket, const FlowRecord& r,
-                               const RecordFacts& f) {
+void RollupAccumulator::add_coarse(Resolution res, int64_t bucket, const FlowRecord& r,
+                                   const RecordFacts& f) {
   const uint64_t b = static_cast<uint64_t>(bucket);
-  traffic_.find_or_insert({{b, traffic_word(r.ip_proto, f.direction, res)}}) += f.counters;
-  ports_.find_or_insert({{b, port_word(r.ip_proto, f.service_port, f.direction, res)}}) +=
-      f.counters;
-  // In fold mode the window tables keep remote hosts too: hour and day rows need them.
-  const bool keep_all = fold_coarse_ || res == Resolution::kHour || res == Resolution::kDay;
-  if (keep_all || f.dst_local) {
-    HostValue& v = hosts_.find_or_insert(
-        {{b, f.dst.hi, f.dst.lo, host_word(r.dst.family, HostSide::kIn, res)}});
+  coarse_ports_.find_or_insert(
+      {{b, port_word(r.ip_proto, f.service_port, f.direction) | res_bits(res, 32)}}) += f.counters;
+  if (keeps_host(res, f.dst_local)) {
+    HostValue& v = coarse_hosts_.find_or_insert(
+        {{b, f.dst.hi, f.dst.lo,
+          static_cast<uint64_t>(r.dst.family) | side_bits(HostSide::kIn) | res_bits(res, 16)}});
     v.counters += f.counters;
     v.local = f.dst_local;
   }
-  if (keep_all || f.src_local) {
-    HostValue& v = hosts_.find_or_insert(
-        {{b, f.src.hi, f.src.lo, host_word(r.src.family, HostSide::kOut, res)}});
+  if (keeps_host(res, f.src_local)) {
+    HostValue& v = coarse_hosts_.find_or_insert(
+        {{b, f.src.hi, f.src.lo,
+          static_cast<uint64_t>(r.src.family) | side_bits(HostSide::kOut) | res_bits(res, 16)}});
     v.counters += f.counters;
     v.local = f.src_local;
   }
 }
 
+// Window rows of one bucket, and in fold mode their minute, hour and day sums.
+void RollupAccumulator::emit_window(const WindowTables& t, RollupDelta& d) {
+  const uint64_t coarse_bucket[3] = {
+      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kMinute, 0))),
+      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kHour, 0))),
+      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kDay, 0)))};
+  t.ports.for_each([&](const WordKey<1>& k, const Counters3& c) {
+    d.ports.push_back({Resolution::kWindow, t.bucket, static_cast<uint8_t>(k.w[0]),
+                       static_cast<uint16_t>(k.w[0] >> 8),
+                       static_cast<Direction>((k.w[0] >> 24) & 0xff), c});
+    if (fold_coarse_) {
+      for (int i = 0; i < 3; ++i) {
+        coarse_ports_.find_or_insert({{coarse_bucket[i], k.w[0] | res_bits(kCoarse[i], 32)}}) += c;
+      }
+    }
+  });
+  const auto hosts = [&](const FlatMap<3, HostValue>& table, HostSide side) {
+    table.for_each([&](const WordKey<3>& k, const HostValue& v) {
+      if (v.local) {
+        d.hosts.push_back(
+            {Resolution::kWindow, t.bucket, address_of(k.w[0], k.w[1], k.w[2]), side, v.counters});
+      }
+      if (!fold_coarse_) {
+        return;
+      }
+      for (int i = 0; i < 3; ++i) {
+        if (keeps_host(kCoarse[i], v.local)) {
+          HostValue& coarse = coarse_hosts_.find_or_insert(
+              {{coarse_bucket[i], k.w[0], k.w[1], k.w[2] | side_bits(side) | res_bits(kCoarse[i], 16)}});
+          coarse.counters += v.counters;
+          coarse.local = v.local;
+        }
+      }
+    });
+  };
+  hosts(t.hosts_in, HostSide::kIn);
+  hosts(t.hosts_out, HostSide::kOut);
+}
+
 RollupDelta RollupAccumulator::take() {
-  if (fold_coarse_) {
-    fold_into_coarse();
-  }
   RollupDelta d;
   d.window_ns = window_ns_;
-  d.traffic.reserve(traffic_.size());
-  traffic_.for_each([&d](const WordKey<2>& k, const Counters3& c) {
-    d.traffic.push_back({resolution_of(k.w[1], 16), static_cast<int64_t>(k.w[0]),
-                         static_cast<uint8_t>(k.w[1]), static_cast<Direction>((k.w[1] >> 8) & 0xff),
-                         c});
-  });
-  d.ports.reserve(ports_.size());
-  ports_.for_each([&d](const WordKey<2>& k, const Counters3& c) {
-    d.ports.push_back({resolution_of(k.w[1], 32), static_cast<int64_t>(k.w[0]),
+  for (const auto& t : windows_) {
+    emit_window(*t, d);
+  }
+  coarse_ports_.for_each([&d](const WordKey<2>& k, const Counters3& c) {
+    d.ports.push_back({static_cast<Resolution>((k.w[1] >> 32) & 0xff), static_cast<int64_t>(k.w[0]),
                        static_cast<uint8_t>(k.w[1]), static_cast<uint16_t>(k.w[1] >> 8),
                        static_cast<Direction>((k.w[1] >> 24) & 0xff), c});
   });
-  d.hosts.reserve(hosts_.size());
-  hosts_.for_each([&d](const WordKey<4>& k, const HostValue& v) {
-    const Resolution res = resolution_of(k.w[3], 16);
-    if (keeps_host(res, v.local)) {
-      d.hosts.push_back({res, static_cast<int64_t>(k.w[0]), address_of(k.w[1], k.w[2], k.w[3]),
-                         static_cast<HostSide>((k.w[3] >> 8) & 0xff), v.counters});
-    }
+  coarse_hosts_.for_each([&d](const WordKey<4>& k, const HostValue& v) {
+    d.hosts.push_back({static_cast<Resolution>((k.w[3] >> 16) & 0xff),
+                       static_cast<int64_t>(k.w[0]), address_of(k.w[1], k.w[2], k.w[3]),
+                       static_cast<HostSide>((k.w[3] >> 8) & 0xff), v.counters});
+  });
+  // A traffic row is the sum of the port rows sharing its bucket, protocol and direction.
+  for (const PortRollup& p : d.ports) {
+    traffic_.find_or_insert({{static_cast<uint64_t>(p.bucket_ns),
+                              uint64_t{p.ip_proto} | uint64_t{static_cast<uint8_t>(p.direction)} << 8 |
+                                  res_bits(p.resolution, 16)}}) += p.counters;
+  }
+  d.traffic.reserve(traffic_.size());
+  traffic_.for_each([&d](const WordKey<2>& k, const Counters3& c) {
+    d.traffic.push_back({static_cast<Resolution>((k.w[1] >> 16) & 0xff),
+                         static_cast<int64_t>(k.w[0]), static_cast<uint8_t>(k.w[1]),
+                         static_cast<Direction>((k.w[1] >> 8) & 0xff), c});
   });
   traffic_.clear();
-  ports_.clear();
-  hosts_.clear();
+  coarse_ports_.clear();
+  coarse_hosts_.clear();
+  for (auto& t : windows_) {
+    if (spare_.size() < kSpareTables) {
+      t->ports.clear();
+      t->hosts_in.clear();
+      t->hosts_out.clear();
+      spare_.push_back(std::move(t));
+    }
+  }
+  windows_.clear();
+  last_ = nullptr;
   return d;
-}
-
-// Re-inserts every window row, then its minute, hour and day rows, into the emptied
-// tables; take() then reads all four resolutions from them.
-void RollupAccumulator::fold_into_coarse() {
-  const auto coarse_bucket = [this](uint64_t window_bucket, Resolution res) {
-    return static_cast<uint64_t>(
-        bucket_start(static_cast<int64_t>(window_bucket), resolution_ns(res, window_ns_)));
-  };
-  for (const auto& [k, c] : drain(traffic_)) {
-    traffic_.find_or_insert(k) += c;
-    for (Resolution res : kCoarse) {
-      const uint64_t word = (k.w[1] & ~(uint64_t{0xff} << 16)) | uint64_t{static_cast<uint8_t>(res)} << 16;
-      traffic_.find_or_insert({{coarse_bucket(k.w[0], res), word}}) += c;
-    }
-  }
-  for (const auto& [k, c] : drain(ports_)) {
-    ports_.find_or_insert(k) += c;
-    for (Resolution res : kCoarse) {
-      const uint64_t word = (k.w[1] & ~(uint64_t{0xff} << 32)) | uint64_t{static_cast<uint8_t>(res)} << 32;
-      ports_.find_or_insert({{coarse_bucket(k.w[0], res), word}}) += c;
-    }
-  }
-  for (const auto& [k, v] : drain(hosts_)) {
-    hosts_.find_or_insert(k) = v;
-    for (Resolution res : kCoarse) {
-      if (!keeps_host(res, v.local)) {
-        continue;
-      }
-      const uint64_t word = (k.w[3] & ~(uint64_t{0xff} << 16)) | uint64_t{static_cast<uint8_t>(res)} << 16;
-      HostValue& coarse = hosts_.find_or_insert({{coarse_bucket(k.w[0], res), k.w[1], k.w[2], word}});
-      coarse.counters += v.counters;
-      coarse.local = v.local;
-    }
-  }
 }
 
 }  // namespace flowlens::process

@@ -8,13 +8,23 @@
 //    window and minute resolution, all hosts at hour and day).
 //  - take() returns every row accumulated since the previous take(), unique per key, in
 //    no particular order, and leaves the accumulator empty. window_ns is set.
-//  - When the window divides 60 s (so it divides every coarser bucket), add() touches the
-//    window-resolution tables only and take() folds them into minute, hour and day rows:
-//    the coarse bucket of a window bucket is the coarse bucket of every record in it.
-//    Otherwise add() updates all four resolutions itself. Both give identical rows.
 //  - No allocation on add() once the tables have grown to the key count.
+//
+// Layout (why): window rows live in one small table set per window bucket, keyed without
+// the bucket, so the tables a record touches hold one window's keys (cache-sized) however
+// many windows pass between two take() calls; records come window by window, so the
+// bucket's tables are found by one compare. Host tables use the same key and hash as
+// WindowAggregate's, so each address is hashed once per record.
+//  - When the window divides 60 s (so it divides every coarser bucket), add() touches the
+//    window tables only and take() folds them into minute, hour and day rows: the coarse
+//    bucket of a window bucket is the coarse bucket of every record in it. Otherwise add()
+//    also updates the coarse tables per record. Both give identical rows.
+//  - Traffic rows are not counted per record: take() sums them from the port rows (same
+//    bucket, protocol and direction), which hold exactly the same records.
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "model/flow_record.h"
 #include "model/rollup.h"
@@ -26,7 +36,11 @@ namespace flowlens::process {
 class RollupAccumulator {
  public:
   explicit RollupAccumulator(int64_t window_ns);
+  ~RollupAccumulator();
 
+  // Brings the host slots of f's window towards the cache; call a few records before add().
+  void prefetch(const RecordFacts& f) const;
+  // f.window_start, f.src_host_hash and f.dst_host_hash must be set.
   void add(const FlowRecord& r, const RecordFacts& f);
   RollupDelta take();
 
@@ -38,18 +52,29 @@ class RollupAccumulator {
     Counters3 counters;
     bool local = false;  // inside a local network (or no networks configured)
   };
+  struct WindowTables {
+    int64_t bucket = 0;
+    FlatMap<1, Counters3> ports;     // (ip_proto | port << 8 | direction << 24)
+    FlatMap<3, HostValue> hosts_in;  // (address hi) (address lo) (family): the destination
+    FlatMap<3, HostValue> hosts_out; // same key: the source
+  };
 
-  void add_at(Resolution res, int64_t bucket, const FlowRecord& r, const RecordFacts& f);
-  void fold_into_coarse();
+  WindowTables& tables_for(int64_t bucket);
+  void add_coarse(Resolution res, int64_t bucket, const FlowRecord& r, const RecordFacts& f);
+  void emit_window(const WindowTables& t, RollupDelta& d);
 
   int64_t window_ns_;
   bool fold_coarse_;
-  // (bucket) (ip_proto | direction << 8 | resolution << 16)
-  FlatMap<2, Counters3> traffic_;
+  std::vector<std::unique_ptr<WindowTables>> windows_;  // buckets touched since take()
+  std::vector<std::unique_ptr<WindowTables>> spare_;
+  WindowTables* last_ = nullptr;
+  // Minute, hour and day rows, bucket in the key.
   // (bucket) (ip_proto | port << 8 | direction << 24 | resolution << 32)
-  FlatMap<2, Counters3> ports_;
+  FlatMap<2, Counters3> coarse_ports_;
   // (bucket) (address hi) (address lo) (family | side << 8 | resolution << 16)
-  FlatMap<4, HostValue> hosts_;
+  FlatMap<4, HostValue> coarse_hosts_;
+  // take()'s scratch: (bucket) (ip_proto | direction << 8 | resolution << 16)
+  FlatMap<2, Counters3> traffic_;
 };
 
 }  // namespace flowlens::process

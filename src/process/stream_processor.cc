@@ -50,6 +50,7 @@ struct StreamProcessor::Impl {
   // finish(). A record of such a window is late.
   int64_t closed_until = kMin;
 
+  RecordFacts facts_of(const FlowRecord& r, int64_t window_ns) const;
   WindowAggregate& window_for(int64_t start);
   // Emits, in order, every open window ending at or before `limit`.
   void close_until(int64_t limit, const ProcessorConfig& config, ProcessorCounters& counters,
@@ -72,37 +73,58 @@ Direction StreamProcessor::direction_of(const FlowRecord& r) const {
                         nets.contains_any(r.dst, address_words(r.dst)));
 }
 
+RecordFacts StreamProcessor::Impl::facts_of(const FlowRecord& r, int64_t window_ns) const {
+  RecordFacts f;
+  f.src = address_words(r.src);
+  f.dst = address_words(r.dst);
+  f.counters = {r.bytes, r.packets, r.flows};
+  f.has_ports = protocol_has_ports(r.ip_proto);
+  f.service_port = service_port(r);
+  const bool no_networks = nets.empty();
+  const bool src_in = !no_networks && nets.contains_any(r.src, f.src);
+  const bool dst_in = !no_networks && nets.contains_any(r.dst, f.dst);
+  f.src_local = no_networks || src_in;
+  f.dst_local = no_networks || dst_in;
+  f.direction = r.direction != Direction::kUnknown ? r.direction : direction_from(src_in, dst_in);
+  f.window_start = bucket_start(r.start_ns, window_ns);
+  f.src_host_hash = hash_words(WindowAggregate::host_key(f.src, r.src.family));
+  f.dst_host_hash = hash_words(WindowAggregate::host_key(f.dst, r.dst.family));
+  return f;
+}
+
+// Records go through in groups of kAhead: first every record's facts and table hashes,
+// with prefetches of the host slots (the tables outgrow the caches with many hosts), then
+// the updates, which then find their slots arriving instead of stalling on each in turn.
 void StreamProcessor::add(FlowBatch records) {
+  constexpr size_t kAhead = 8;
   Impl& m = *impl_;
   const int64_t window = config_.window_ns;
-  const bool no_networks = m.nets.empty();
-  for (const FlowRecord& r : records) {
-    ++counters_.records;
-    RecordFacts f;
-    f.src = address_words(r.src);
-    f.dst = address_words(r.dst);
-    f.counters = {r.bytes, r.packets, r.flows};
-    f.has_ports = protocol_has_ports(r.ip_proto);
-    f.service_port = service_port(r);
-    const bool src_in = !no_networks && m.nets.contains_any(r.src, f.src);
-    const bool dst_in = !no_networks && m.nets.contains_any(r.dst, f.dst);
-    f.src_local = no_networks || src_in;
-    f.dst_local = no_networks || dst_in;
-    f.direction = r.direction != Direction::kUnknown ? r.direction : direction_from(src_in, dst_in);
-
-    m.rollups.add(r, f);
-
-    const int64_t start = bucket_start(r.start_ns, window);
-    if (saturating_add(start, window) <= m.closed_until) {
-      ++counters_.late_records;
-    } else {
-      m.window_for(start).add(r, f, m.nets);
+  RecordFacts facts[kAhead];
+  for (size_t base = 0; base < records.size(); base += kAhead) {
+    const size_t n = std::min(kAhead, records.size() - base);
+    for (size_t j = 0; j < n; ++j) {
+      const FlowRecord& r = records[base + j];
+      facts[j] = m.facts_of(r, window);
+      m.rollups.prefetch(facts[j]);
+      if (m.last != nullptr && m.last->start_ns() == facts[j].window_start) {
+        m.last->prefetch(facts[j]);
+      }
     }
-
-    // end_ns before start_ns would be a source's bug; the record still happened by start.
-    const int64_t end = std::max(r.start_ns, r.end_ns);
-    if (end > m.max_end) {
-      advance_to(end);
+    for (size_t j = 0; j < n; ++j) {
+      const FlowRecord& r = records[base + j];
+      const RecordFacts& f = facts[j];
+      ++counters_.records;
+      m.rollups.add(r, f);
+      if (saturating_add(f.window_start, window) <= m.closed_until) {
+        ++counters_.late_records;
+      } else {
+        m.window_for(f.window_start).add(r, f, m.nets);
+      }
+      // end_ns before start_ns would be a source's bug; the record still happened by start.
+      const int64_t end = std::max(r.start_ns, r.end_ns);
+      if (end > m.max_end) {
+        advance_to(end);
+      }
     }
   }
 }

@@ -8,7 +8,7 @@
 namespace flowlens::process {
 namespace {
 
-using HostKey = WordKey<3>;
+using HostKey = WindowAggregate::HostKey;
 using PortKey = WordKey<1>;
 
 IpAddress address_of(const HostKey& k) {
@@ -77,10 +77,8 @@ void WindowAggregate::add(const FlowRecord& r, const RecordFacts& f,
   totals_ += f.counters;
   protocols_[r.ip_proto] += f.counters;
   protocol_seen_[r.ip_proto >> 6] |= uint64_t{1} << (r.ip_proto & 63);
-  src_hosts_.find_or_insert({{f.src.hi, f.src.lo, static_cast<uint64_t>(r.src.family)}}) +=
-      f.counters;
-  dst_hosts_.find_or_insert({{f.dst.hi, f.dst.lo, static_cast<uint64_t>(r.dst.family)}}) +=
-      f.counters;
+  src_hosts_.find_or_insert(host_key(f.src, r.src.family), f.src_host_hash) += f.counters;
+  dst_hosts_.find_or_insert(host_key(f.dst, r.dst.family), f.dst_host_hash) += f.counters;
   if (f.has_ports) {
     src_ports_.find_or_insert({{r.src_port}}) += f.counters;
     dst_ports_.find_or_insert({{r.dst_port}}) += f.counters;

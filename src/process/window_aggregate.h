@@ -24,7 +24,18 @@ namespace flowlens::process {
 
 class WindowAggregate {
  public:
+  using HostKey = WordKey<3>;  // (address hi) (address lo) (family)
+  static HostKey host_key(const AddressWords& a, IpFamily family) {
+    return {{a.hi, a.lo, static_cast<uint64_t>(family)}};
+  }
+
   void reset(int64_t start_ns, size_t network_count);
+  // Brings the host slots of f.src_host_hash / f.dst_host_hash towards the cache.
+  void prefetch(const RecordFacts& f) const {
+    src_hosts_.prefetch(f.src_host_hash);
+    dst_hosts_.prefetch(f.dst_host_hash);
+  }
+  // Counts a record of this window; f's host hashes must be those of host_key().
   void add(const FlowRecord& r, const RecordFacts& f, const LocalNetworkSet& nets);
   WindowSummary summarize(int64_t end_ns, uint32_t top_n,
                           const std::vector<IpNetwork>& networks) const;
@@ -41,7 +52,6 @@ class WindowAggregate {
   Counters3 totals_;
   std::array<Counters3, 256> protocols_{};
   std::array<uint64_t, 4> protocol_seen_{};  // bit per ip_proto
-  // (address hi) (address lo) (family)
   FlatMap<3, Counters3> src_hosts_;
   FlatMap<3, Counters3> dst_hosts_;
   // (port)
