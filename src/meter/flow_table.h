@@ -119,6 +119,15 @@ class FlowTable {
   size_t next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
   // True (and counted by reason) when `e` is past a timeout at event time `ts_ns`.
   bool expired_at(const Entry& e, int64_t ts_ns);
+  // The first event time at which `e` is expired (expired_at(e, t) iff t >= it).
+  int64_t deadline_of(const Entry& e) const;
+  // A lower bound of deadline_of() over every entry in the table: while now_ns_ is below
+  // it, sweeping finds nothing and only moves the cursor.
+  int64_t expiry_bound() const;
+  // Counts `slots` more slots covered by the current sweep pass; at the end of a pass
+  // raises settled_bound_ to what the pass saw.
+  void end_pass_if_done(size_t slots);
+  void restart_pass();
   void emit(const Entry& e);
   void emit_batch();
   void erase_at(size_t slot);
@@ -149,6 +158,16 @@ class FlowTable {
   int64_t sweep_mark_ns_ = INT64_MIN;
   int64_t now_ns_ = INT64_MIN;
   int64_t next_refresh_ns_ = INT64_MIN;
+  // Sweep skipping (see sweep()). deadline_of(e) >= min(settled_bound_, recent_min_ts_ +
+  // min_lead_ns_) for every entry e at all times: settled_bound_ is what the last
+  // complete pass saw, recent_min_ts_ the earliest timestamp updated since that pass
+  // began (an update or insert at ts leaves a deadline >= ts + min_lead_ns_).
+  int64_t min_lead_ns_ = INT64_MAX;
+  int64_t settled_bound_ = INT64_MAX;
+  int64_t recent_min_ts_ = INT64_MAX;
+  int64_t pass_min_ = INT64_MAX;  // min deadline seen (or bound skipped) in this pass
+  size_t pass_covered_ = 0;       // slots the cursor passed in this pass
+  bool pass_clean_ = true;        // false once an entry may have moved behind the cursor
   std::vector<FlowRecord> out_;
   FlowTableCounters counters_;
 };
