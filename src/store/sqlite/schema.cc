@@ -23,18 +23,16 @@ std::string schema_v1() {
   std::string sql =
       "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
       " WITHOUT ROWID;\n"
+      // Columns that queries filter, sort or group by; the rest of the record is packed
+      // in `detail` (flow_detail.h).
       "CREATE TABLE flows(\n"
       "  id INTEGER PRIMARY KEY,\n"
-      "  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,\n"
-      "  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, flows INTEGER NOT NULL,\n"
-      "  src BLOB, dst BLOB, exporter BLOB,\n"
-      "  input_if INTEGER NOT NULL, output_if INTEGER NOT NULL,\n"
-      "  sampling_rate INTEGER NOT NULL,\n"
-      "  src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, vlan INTEGER NOT NULL,\n"
-      "  mac_src INTEGER NOT NULL, mac_dst INTEGER NOT NULL,\n"
-      "  ip_proto INTEGER NOT NULL, tos INTEGER NOT NULL, tcp_flags INTEGER NOT NULL,\n"
-      "  src_mask INTEGER NOT NULL, dst_mask INTEGER NOT NULL,\n"
-      "  direction INTEGER NOT NULL, source INTEGER NOT NULL);\n"
+      "  start_ns INTEGER NOT NULL,\n"
+      "  bytes INTEGER NOT NULL, packets INTEGER NOT NULL, flows INTEGER NOT NULL,\n"
+      "  src BLOB, dst BLOB,\n"
+      "  src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL,\n"
+      "  ip_proto INTEGER NOT NULL, direction INTEGER NOT NULL,\n"
+      "  detail BLOB NOT NULL);\n"
       "CREATE INDEX flows_by_start ON flows(start_ns);\n"
       // The CHECKs guard the checkpoint rows the pipeline's crash safety relies on.
       "CREATE TABLE sources(\n"

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include "store/sqlite/flow_detail.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,10 +12,9 @@ namespace flowlens::store::sqlite {
 namespace {
 
 constexpr const char* kFlowColumns =
-    "start_ns, end_ns, packets, bytes, flows, src, dst, exporter, input_if, output_if,"
-    " sampling_rate, src_port, dst_port, vlan, mac_src, mac_dst, ip_proto, tos, tcp_flags,"
-    " src_mask, dst_mask, direction, source";
-constexpr int kFlowColumnCount = 23;
+    "start_ns, bytes, packets, flows, src, dst, src_port, dst_port, ip_proto, direction,"
+    " detail";
+constexpr int kFlowColumnCount = 11;
 // Rows per INSERT statement: one VDBE program run per 32 rows instead of per row; 32 x 23
 // parameters stays far below SQLite's 32766 limit. Measured in README ("Insert rate").
 constexpr int kRowsPerInsert = 32;
@@ -30,36 +31,19 @@ std::string flow_insert_sql(int rows) {
   return sql;
 }
 
-int64_t mac_to_int(const std::array<uint8_t, 6>& m) {
-  int64_t v = 0;
-  for (uint8_t b : m) v = (v << 8) | b;
-  return v;
-}
-
-void bind_flow(Statement& s, int base, const FlowRecord& r) {
+// `detail` is scratch space that must live until the statement is stepped.
+void bind_flow(Statement& s, int base, const FlowRecord& r, uint8_t (&detail)[kFlowDetailMax]) {
   s.bind_int(base + 1, r.start_ns);
-  s.bind_int(base + 2, r.end_ns);
+  s.bind_uint(base + 2, r.bytes);
   s.bind_uint(base + 3, r.packets);
-  s.bind_uint(base + 4, r.bytes);
-  s.bind_uint(base + 5, r.flows);
-  s.bind_ip(base + 6, r.src);
-  s.bind_ip(base + 7, r.dst);
-  s.bind_ip(base + 8, r.exporter);
-  s.bind_int(base + 9, r.input_if);
-  s.bind_int(base + 10, r.output_if);
-  s.bind_int(base + 11, r.sampling_rate);
-  s.bind_int(base + 12, r.src_port);
-  s.bind_int(base + 13, r.dst_port);
-  s.bind_int(base + 14, r.vlan);
-  s.bind_int(base + 15, mac_to_int(r.mac_src));
-  s.bind_int(base + 16, mac_to_int(r.mac_dst));
-  s.bind_int(base + 17, r.ip_proto);
-  s.bind_int(base + 18, r.tos);
-  s.bind_int(base + 19, r.tcp_flags);
-  s.bind_int(base + 20, r.src_mask);
-  s.bind_int(base + 21, r.dst_mask);
-  s.bind_int(base + 22, static_cast<int64_t>(r.direction));
-  s.bind_int(base + 23, static_cast<int64_t>(r.source));
+  s.bind_uint(base + 4, r.flows);
+  s.bind_ip(base + 5, r.src);
+  s.bind_ip(base + 6, r.dst);
+  s.bind_int(base + 7, r.src_port);
+  s.bind_int(base + 8, r.dst_port);
+  s.bind_int(base + 9, r.ip_proto);
+  s.bind_int(base + 10, static_cast<int64_t>(r.direction));
+  s.bind_blob(base + 11, detail, encode_flow_detail(r, detail));
 }
 
 std::string upsert_sql(RollupFamily family, Resolution r) {
@@ -151,9 +135,10 @@ Status SqliteStore::insert_flows(std::span<const FlowRecord> flows) {
   if (flows.size() >= kRowsPerInsert) {
     auto many = db_->prepare(flow_insert_sql(kRowsPerInsert));
     if (!many) return many.error();
+    uint8_t details[kRowsPerInsert][kFlowDetailMax];
     for (; i + kRowsPerInsert <= flows.size(); i += kRowsPerInsert) {
       for (int r = 0; r < kRowsPerInsert; ++r) {
-        bind_flow(*many, r * kFlowColumnCount, flows[i + static_cast<size_t>(r)]);
+        bind_flow(*many, r * kFlowColumnCount, flows[i + static_cast<size_t>(r)], details[r]);
       }
       if (auto s = db_->run(*many, "write: insert flows"); !s) return s;
     }
@@ -161,8 +146,9 @@ Status SqliteStore::insert_flows(std::span<const FlowRecord> flows) {
   if (i == flows.size()) return Status::Ok();
   auto one = db_->prepare(flow_insert_sql(1));
   if (!one) return one.error();
+  uint8_t detail[kFlowDetailMax];
   for (; i < flows.size(); ++i) {
-    bind_flow(*one, 0, flows[i]);
+    bind_flow(*one, 0, flows[i], detail);
     if (auto s = db_->run(*one, "write: insert flows"); !s) return s;
   }
   return Status::Ok();

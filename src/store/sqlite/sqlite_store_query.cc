@@ -7,6 +7,7 @@
 #include <map>
 
 #include "model/flow_output.h"
+#include "store/sqlite/flow_detail.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowlens::store::sqlite {
@@ -139,44 +140,26 @@ std::string group_name(Dimension d, int64_t key) {
   }
 }
 
-int64_t mac_from_int(int64_t v, std::array<uint8_t, 6>& out) {
-  for (int i = 5; i >= 0; --i) {
-    out[static_cast<size_t>(i)] = static_cast<uint8_t>(v & 0xFF);
-    v >>= 8;
-  }
-  return v;
-}
-
 constexpr const char* kFlowSelect =
-    "SELECT start_ns, end_ns, packets, bytes, flows, src, dst, exporter, input_if,"
-    " output_if, sampling_rate, src_port, dst_port, vlan, mac_src, mac_dst, ip_proto, tos,"
-    " tcp_flags, src_mask, dst_mask, direction, source, id FROM flows";
+    "SELECT start_ns, bytes, packets, flows, src, dst, src_port, dst_port, ip_proto,"
+    " direction, detail, id FROM flows";
+constexpr int kFlowIdColumn = 11;
 
 FlowRecord read_flow(const Statement& s) {
   FlowRecord r;
   r.start_ns = s.column_int(0);
-  r.end_ns = s.column_int(1);
+  r.bytes = s.column_uint(1);
   r.packets = s.column_uint(2);
-  r.bytes = s.column_uint(3);
-  r.flows = s.column_uint(4);
-  r.src = s.column_ip(5);
-  r.dst = s.column_ip(6);
-  r.exporter = s.column_ip(7);
-  r.input_if = static_cast<uint32_t>(s.column_int(8));
-  r.output_if = static_cast<uint32_t>(s.column_int(9));
-  r.sampling_rate = static_cast<uint32_t>(s.column_int(10));
-  r.src_port = static_cast<uint16_t>(s.column_int(11));
-  r.dst_port = static_cast<uint16_t>(s.column_int(12));
-  r.vlan = static_cast<uint16_t>(s.column_int(13));
-  mac_from_int(s.column_int(14), r.mac_src);
-  mac_from_int(s.column_int(15), r.mac_dst);
-  r.ip_proto = static_cast<uint8_t>(s.column_int(16));
-  r.tos = static_cast<uint8_t>(s.column_int(17));
-  r.tcp_flags = static_cast<uint8_t>(s.column_int(18));
-  r.src_mask = static_cast<uint8_t>(s.column_int(19));
-  r.dst_mask = static_cast<uint8_t>(s.column_int(20));
-  r.direction = static_cast<Direction>(s.column_int(21));
-  r.source = static_cast<SourceKind>(s.column_int(22));
+  r.flows = s.column_uint(3);
+  r.src = s.column_ip(4);
+  r.dst = s.column_ip(5);
+  r.src_port = static_cast<uint16_t>(s.column_int(6));
+  r.dst_port = static_cast<uint16_t>(s.column_int(7));
+  r.ip_proto = static_cast<uint8_t>(s.column_int(8));
+  r.direction = static_cast<Direction>(s.column_int(9));
+  size_t n = 0;
+  const uint8_t* detail = s.column_blob(10, n);
+  (void)decode_flow_detail(detail, n, r);  // a malformed detail leaves the fields zero
   return r;
 }
 
@@ -508,7 +491,7 @@ Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
       break;
     }
     out.flows.push_back(read_flow(*s));
-    last_id = s->column_int(23);
+    last_id = s->column_int(kFlowIdColumn);
   }
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->error("flows", rc);
   return out;
@@ -571,13 +554,13 @@ Result<SummaryResult> SqliteStore::summary(int64_t from_ns, int64_t to_ns) {
   if (!n) return n.error();
   out.stored_flows = static_cast<uint64_t>(*n);
 
-  // Earliest and latest data: raw flows to the ns, rollups to their bucket start.
+  // Earliest and latest data: raw flows by start time, rollups by bucket start.
   int64_t first = INT64_MAX;
   int64_t last = INT64_MIN;
   {
     auto s = db_->prepare(
         "SELECT (SELECT min(start_ns) FROM flows),"
-        " (SELECT end_ns FROM flows ORDER BY start_ns DESC LIMIT 1)");
+        " (SELECT max(start_ns) FROM flows)");
     if (!s) return s.error();
     if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
     if (!s->column_is_null(0)) first = s->column_int(0);

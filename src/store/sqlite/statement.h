@@ -46,6 +46,9 @@ class Statement {
   void bind_text(int index, std::string_view v) {
     note(sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
   }
+  void bind_blob(int index, const void* p, size_t n) {
+    note(sqlite3_bind_blob(stmt_, index, p, static_cast<int>(n), SQLITE_STATIC));
+  }
   void bind_ip(int index, const IpAddress& a) {
     switch (a.family) {
       case IpFamily::kV4:
@@ -78,6 +81,11 @@ class Statement {
     const int n = sqlite3_column_bytes(stmt_, col);
     return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
                                                       static_cast<size_t>(n));
+  }
+  const uint8_t* column_blob(int col, size_t& n) const {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
+    n = static_cast<size_t>(sqlite3_column_bytes(stmt_, col));
+    return p;
   }
   // Anything that is not a 4- or 16-byte BLOB reads as the empty address.
   IpAddress column_ip(int col) const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/flow_store.h"
+#include "store/sqlite/flow_detail.h"
 
 namespace flowlens::store {
 namespace {
@@ -114,7 +115,8 @@ RollupDelta make_delta(const std::vector<FlowRecord>& records, int64_t window = 
   for (const FlowRecord& r : records) {
     const Counters3 c{r.bytes, r.packets, r.flows};
     for (int res = 0; res < kResolutionCount; ++res) {
-      const int64_t b = bucket_start(r.start_ns, resolution_ns(static_cast<Resolution>(res), window));
+      const auto resolution = static_cast<Resolution>(res);
+      const int64_t b = bucket_start(r.start_ns, resolution_ns(resolution, window));
       traffic[{res, b, r.ip_proto, static_cast<int>(r.direction)}] += c;
       ports[{res, b, r.ip_proto, service_port(r), static_cast<int>(r.direction)}] += c;
       const bool all_hosts = res >= static_cast<int>(Resolution::kHour);
@@ -144,6 +146,10 @@ RollupDelta make_delta(const std::vector<FlowRecord>& records, int64_t window = 
 Status write_all(FlowStore& store, const std::vector<FlowRecord>& records) {
   const RollupDelta delta = make_delta(records);
   return store.write({records, &delta, {}});
+}
+
+Result<TimeseriesResult> bytes_series(FlowStore& store, int64_t from, int64_t to, int64_t step) {
+  return store.timeseries({from, to, step, Metric::kBytes, Dimension::kNone, {}});
 }
 
 bool same_record(const FlowRecord& a, const FlowRecord& b) {
@@ -311,7 +317,9 @@ TEST(SqliteStore, TimeseriesEqualsSumsOfTheRecords) {
       if (g == Dimension::kNone) expected[""].resize(points);
       for (const auto& r : records) {
         std::string key;
-        if (g == Dimension::kProto) key = r.ip_proto == 6 ? "tcp" : r.ip_proto == 17 ? "udp" : "icmp";
+        if (g == Dimension::kProto) {
+          key = r.ip_proto == 6 ? "tcp" : r.ip_proto == 17 ? "udp" : "icmp";
+        }
         if (g == Dimension::kDirection) key = std::string(to_string(r.direction));
         if (g == Dimension::kPort) key = std::to_string(service_port(r));
         auto& series = expected[key];
@@ -527,17 +535,20 @@ TEST(SqliteStore, ReturnsErrorsNamingTheFieldForBadRequests) {
   TempDir dir;
   auto store = open_store(dir.url());
   ASSERT_TRUE(store);
+  auto ts = [&](int64_t from, int64_t to, int64_t step, Dimension g = Dimension::kNone) {
+    return store->timeseries({from, to, step, Metric::kBytes, g, {}});
+  };
   auto expect_error = [](const auto& r, const char* field) {
     ASSERT_FALSE(r.ok()) << field;
     EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
   };
-  expect_error(store->timeseries({kBase, kBase, kMinute, Metric::kBytes, Dimension::kNone, {}}), "from_ns");
-  expect_error(store->timeseries({kBase, kBase + kHour, 0, Metric::kBytes, Dimension::kNone, {}}), "step_ns");
-  expect_error(store->timeseries({kBase, kBase + kHour, -kMinute, Metric::kBytes, Dimension::kNone, {}}), "step_ns");
-  expect_error(store->timeseries({kBase, kBase + kHour, 7 * kSecond, Metric::kBytes, Dimension::kNone, {}}), "step_ns");
-  expect_error(store->timeseries({INT64_MIN, INT64_MAX, kWindow, Metric::kBytes, Dimension::kNone, {}}), "step_ns");
-  expect_error(store->timeseries({kBase + 1, kBase + kHour, kWindow, Metric::kBytes, Dimension::kNone, {}}), "from_ns");
-  expect_error(store->timeseries({kBase, kBase + kHour, kWindow, Metric::kBytes, Dimension::kSrcHost, {}}), "group_by");
+  expect_error(ts(kBase, kBase, kMinute), "from_ns");
+  expect_error(ts(kBase, kBase + kHour, 0), "step_ns");
+  expect_error(ts(kBase, kBase + kHour, -kMinute), "step_ns");
+  expect_error(ts(kBase, kBase + kHour, 7 * kSecond), "step_ns");
+  expect_error(ts(INT64_MIN, INT64_MAX, kWindow), "step_ns");
+  expect_error(ts(kBase + 1, kBase + kHour, kWindow), "from_ns");
+  expect_error(ts(kBase, kBase + kHour, kWindow, Dimension::kSrcHost), "group_by");
   expect_error(store->host_daily({v4(10, 0, 0, 1), kBase, kBase - 1}), "from_ns");
   expect_error(store->host_daily({IpAddress{}, kBase, kBase + kDay}), "host");
   expect_error(store->host_daily({v4(10, 0, 0, 1), INT64_MIN, INT64_MAX}), "to_ns");
@@ -591,7 +602,7 @@ TEST(SqliteStore, RetentionDropsDataOlderThanEachTablesAge) {
   // The minute rollups of the old hour still answer.
   uint64_t old_bytes = 0;
   for (const auto& r : old_records) old_bytes += r.bytes;
-  auto ts = store->timeseries({kBase, kBase + kHour, kHour, Metric::kBytes, Dimension::kNone, {}});
+  auto ts = bytes_series(*store, kBase, kBase + kHour, kHour);
   ASSERT_TRUE(ts.ok());
   EXPECT_EQ(ts->series.at(0).points.at(0).bytes, old_bytes);
   // Top over the old range now comes from raw flows that are gone: not exact.
@@ -640,12 +651,12 @@ TEST(SqliteStore, RetentionBySizeDropsOldestRawFlowsFirst) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(store->stats()->flows, 0u);
   EXPECT_GT(report->rollups_deleted, 0u);
-  auto ts = store->timeseries({kBase, kBase + kHour, kHour, Metric::kBytes, Dimension::kNone, {}});
+  auto ts = bytes_series(*store, kBase, kBase + kHour, kHour);
   ASSERT_TRUE(ts.ok());
   uint64_t total = 0;
   for (const auto& r : records) total += r.bytes;
   EXPECT_EQ(ts->series.at(0).points.at(0).bytes, total);
-  auto fine = store->timeseries({kBase, kBase + kHour, kMinute, Metric::kBytes, Dimension::kNone, {}});
+  auto fine = bytes_series(*store, kBase, kBase + kHour, kMinute);
   ASSERT_TRUE(fine.ok());
   for (const auto& p : fine->series.at(0).points) EXPECT_EQ(p.bytes, 0u);
 }
@@ -735,6 +746,26 @@ TEST(SqliteStore, LocalHostsAndSummaryCoverWhatWasWritten) {
   EXPECT_EQ(unaligned->totals.bytes, later);
   EXPECT_GE(s->first_ns, kBase);
   EXPECT_LT(s->last_ns, kBase + kHour + 5 * kSecond);
+}
+
+TEST(FlowDetail, RefusesBlobsOfAnyOtherShape) {
+  FlowRecord r;
+  r.end_ns = -7;
+  r.exporter = v4(192, 0, 2, 1);
+  uint8_t buf[sqlite::kFlowDetailMax];
+  const size_t n = sqlite::encode_flow_detail(r, buf);
+  EXPECT_EQ(n, sqlite::kFlowDetailFixed + 4);
+  FlowRecord back;
+  ASSERT_TRUE(sqlite::decode_flow_detail(buf, n, back));
+  EXPECT_EQ(back.end_ns, -7);
+  EXPECT_EQ(back.exporter, r.exporter);
+  FlowRecord untouched;
+  EXPECT_FALSE(sqlite::decode_flow_detail(buf, n - 1, untouched));
+  EXPECT_FALSE(sqlite::decode_flow_detail(buf, sqlite::kFlowDetailFixed, untouched));
+  EXPECT_FALSE(sqlite::decode_flow_detail(nullptr, 0, untouched));
+  buf[39] = 5;  // no such family
+  EXPECT_FALSE(sqlite::decode_flow_detail(buf, n, untouched));
+  EXPECT_TRUE(untouched.exporter.empty());
 }
 
 }  // namespace
