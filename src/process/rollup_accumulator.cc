@@ -93,39 +93,36 @@ void RollupAccumulator::add(const FlowRecord& r, const RecordFacts& f) {
 
 void RollupAccumulator::add_coarse(Resolution res, int64_t bucket, const FlowRecord& r,
                                    const RecordFacts& f) {
+  const int level = static_cast<int>(res) - 1;
   const uint64_t b = static_cast<uint64_t>(bucket);
-  coarse_ports_.find_or_insert(
-      {{b, port_word(r.ip_proto, f.service_port, f.direction) | res_bits(res, 32)}}) += f.counters;
+  coarse_ports_[level].find_or_insert({{b, port_word(r.ip_proto, f.service_port, f.direction)}}) +=
+      f.counters;
   if (keeps_host(res, f.dst_local)) {
-    HostValue& v = coarse_hosts_.find_or_insert(
-        {{b, f.dst.hi, f.dst.lo,
-          static_cast<uint64_t>(r.dst.family) | side_bits(HostSide::kIn) | res_bits(res, 16)}});
+    HostValue& v = coarse_hosts_[level].find_or_insert(
+        {{b, f.dst.hi, f.dst.lo, static_cast<uint64_t>(r.dst.family) | side_bits(HostSide::kIn)}});
     v.counters += f.counters;
     v.local = f.dst_local;
   }
   if (keeps_host(res, f.src_local)) {
-    HostValue& v = coarse_hosts_.find_or_insert(
-        {{b, f.src.hi, f.src.lo,
-          static_cast<uint64_t>(r.src.family) | side_bits(HostSide::kOut) | res_bits(res, 16)}});
+    HostValue& v = coarse_hosts_[level].find_or_insert(
+        {{b, f.src.hi, f.src.lo, static_cast<uint64_t>(r.src.family) | side_bits(HostSide::kOut)}});
     v.counters += f.counters;
     v.local = f.src_local;
   }
 }
 
-// Window rows of one bucket, and in fold mode their minute, hour and day sums.
+// Window rows of one bucket; in fold mode also their minute sums (ports, local hosts) and
+// hour sums (all hosts).
 void RollupAccumulator::emit_window(const WindowTables& t, RollupDelta& d) {
-  const uint64_t coarse_bucket[3] = {
-      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kMinute, 0))),
-      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kHour, 0))),
-      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kDay, 0)))};
+  const uint64_t minute = static_cast<uint64_t>(bucket_start(t.bucket, kMinuteNs));
+  const uint64_t hour =
+      static_cast<uint64_t>(bucket_start(t.bucket, resolution_ns(Resolution::kHour, 0)));
   t.ports.for_each([&](const WordKey<1>& k, const Counters3& c) {
     d.ports.push_back({Resolution::kWindow, t.bucket, static_cast<uint8_t>(k.w[0]),
                        static_cast<uint16_t>(k.w[0] >> 8),
                        static_cast<Direction>((k.w[0] >> 24) & 0xff), c});
     if (fold_coarse_) {
-      for (int i = 0; i < 3; ++i) {
-        coarse_ports_.find_or_insert({{coarse_bucket[i], k.w[0] | res_bits(kCoarse[i], 32)}}) += c;
-      }
+      coarse_ports_[0].find_or_insert({{minute, k.w[0]}}) += c;
     }
   });
   const auto hosts = [&](const FlatMap<3, HostValue>& table, HostSide side) {
@@ -137,18 +134,38 @@ void RollupAccumulator::emit_window(const WindowTables& t, RollupDelta& d) {
       if (!fold_coarse_) {
         return;
       }
-      for (int i = 0; i < 3; ++i) {
-        if (keeps_host(kCoarse[i], v.local)) {
-          HostValue& coarse = coarse_hosts_.find_or_insert(
-              {{coarse_bucket[i], k.w[0], k.w[1], k.w[2] | side_bits(side) | res_bits(kCoarse[i], 16)}});
-          coarse.counters += v.counters;
-          coarse.local = v.local;
-        }
+      const uint64_t word = k.w[2] | side_bits(side);
+      if (v.local) {
+        HostValue& m = coarse_hosts_[0].find_or_insert({{minute, k.w[0], k.w[1], word}});
+        m.counters += v.counters;
+        m.local = true;
       }
+      HostValue& h = coarse_hosts_[1].find_or_insert({{hour, k.w[0], k.w[1], word}});
+      h.counters += v.counters;
+      h.local = v.local;
     });
   };
   hosts(t.hosts_in, HostSide::kIn);
   hosts(t.hosts_out, HostSide::kOut);
+}
+
+// Minute ports -> hour ports -> day ports, hour hosts -> day hosts (fold mode).
+void RollupAccumulator::fold_coarse_chain() {
+  const int64_t lengths[3] = {kMinuteNs, resolution_ns(Resolution::kHour, 0),
+                              resolution_ns(Resolution::kDay, 0)};
+  for (int level = 1; level < 3; ++level) {
+    const int64_t length = lengths[level];
+    coarse_ports_[level - 1].for_each([&](const WordKey<2>& k, const Counters3& c) {
+      const auto b = static_cast<uint64_t>(bucket_start(static_cast<int64_t>(k.w[0]), length));
+      coarse_ports_[level].find_or_insert({{b, k.w[1]}}) += c;
+    });
+  }
+  coarse_hosts_[1].for_each([&](const WordKey<4>& k, const HostValue& v) {
+    const auto b = static_cast<uint64_t>(bucket_start(static_cast<int64_t>(k.w[0]), lengths[2]));
+    HostValue& day = coarse_hosts_[2].find_or_insert({{b, k.w[1], k.w[2], k.w[3]}});
+    day.counters += v.counters;
+    day.local = v.local;
+  });
 }
 
 RollupDelta RollupAccumulator::take() {
@@ -157,16 +174,23 @@ RollupDelta RollupAccumulator::take() {
   for (const auto& t : windows_) {
     emit_window(*t, d);
   }
-  coarse_ports_.for_each([&d](const WordKey<2>& k, const Counters3& c) {
-    d.ports.push_back({static_cast<Resolution>((k.w[1] >> 32) & 0xff), static_cast<int64_t>(k.w[0]),
-                       static_cast<uint8_t>(k.w[1]), static_cast<uint16_t>(k.w[1] >> 8),
-                       static_cast<Direction>((k.w[1] >> 24) & 0xff), c});
-  });
-  coarse_hosts_.for_each([&d](const WordKey<4>& k, const HostValue& v) {
-    d.hosts.push_back({static_cast<Resolution>((k.w[3] >> 16) & 0xff),
-                       static_cast<int64_t>(k.w[0]), address_of(k.w[1], k.w[2], k.w[3]),
-                       static_cast<HostSide>((k.w[3] >> 8) & 0xff), v.counters});
-  });
+  if (fold_coarse_) {
+    fold_coarse_chain();
+  }
+  for (int level = 0; level < 3; ++level) {
+    const Resolution res = kCoarse[level];
+    coarse_ports_[level].for_each([&d, res](const WordKey<2>& k, const Counters3& c) {
+      d.ports.push_back({res, static_cast<int64_t>(k.w[0]), static_cast<uint8_t>(k.w[1]),
+                         static_cast<uint16_t>(k.w[1] >> 8),
+                         static_cast<Direction>((k.w[1] >> 24) & 0xff), c});
+    });
+    coarse_hosts_[level].for_each([&d, res](const WordKey<4>& k, const HostValue& v) {
+      d.hosts.push_back({res, static_cast<int64_t>(k.w[0]), address_of(k.w[1], k.w[2], k.w[3]),
+                         static_cast<HostSide>((k.w[3] >> 8) & 0xff), v.counters});
+    });
+    coarse_ports_[level].clear();
+    coarse_hosts_[level].clear();
+  }
   // A traffic row is the sum of the port rows sharing its bucket, protocol and direction.
   for (const PortRollup& p : d.ports) {
     traffic_.find_or_insert({{static_cast<uint64_t>(p.bucket_ns),
@@ -180,8 +204,6 @@ RollupDelta RollupAccumulator::take() {
                          static_cast<Direction>((k.w[1] >> 8) & 0xff), c});
   });
   traffic_.clear();
-  coarse_ports_.clear();
-  coarse_hosts_.clear();
   for (auto& t : windows_) {
     if (spare_.size() < kSpareTables) {
       t->ports.clear();

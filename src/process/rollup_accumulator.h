@@ -17,8 +17,10 @@
 // WindowAggregate's, so each address is hashed once per record.
 //  - When the window divides 60 s (so it divides every coarser bucket), add() touches the
 //    window tables only and take() folds them into minute, hour and day rows: the coarse
-//    bucket of a window bucket is the coarse bucket of every record in it. Otherwise add()
-//    also updates the coarse tables per record. Both give identical rows.
+//    bucket of a window bucket is the coarse bucket of every record in it. The fold is a
+//    chain (window -> minute -> hour -> day for ports; window -> minute for local hosts,
+//    window -> hour -> day for all hosts), so each step reads the smaller table before it.
+//    Otherwise add() also updates the coarse tables per record. Both give identical rows.
 //  - Traffic rows are not counted per record: take() sums them from the port rows (same
 //    bucket, protocol and direction), which hold exactly the same records.
 
@@ -62,17 +64,18 @@ class RollupAccumulator {
   WindowTables& tables_for(int64_t bucket);
   void add_coarse(Resolution res, int64_t bucket, const FlowRecord& r, const RecordFacts& f);
   void emit_window(const WindowTables& t, RollupDelta& d);
+  void fold_coarse_chain();
 
   int64_t window_ns_;
   bool fold_coarse_;
   std::vector<std::unique_ptr<WindowTables>> windows_;  // buckets touched since take()
   std::vector<std::unique_ptr<WindowTables>> spare_;
   WindowTables* last_ = nullptr;
-  // Minute, hour and day rows, bucket in the key.
-  // (bucket) (ip_proto | port << 8 | direction << 24 | resolution << 32)
-  FlatMap<2, Counters3> coarse_ports_;
-  // (bucket) (address hi) (address lo) (family | side << 8 | resolution << 16)
-  FlatMap<4, HostValue> coarse_hosts_;
+  // Minute, hour and day rows ([0], [1], [2]), bucket in the key.
+  // (bucket) (ip_proto | port << 8 | direction << 24)
+  FlatMap<2, Counters3> coarse_ports_[3];
+  // (bucket) (address hi) (address lo) (family | side << 8)
+  FlatMap<4, HostValue> coarse_hosts_[3];
   // take()'s scratch: (bucket) (ip_proto | direction << 8 | resolution << 16)
   FlatMap<2, Counters3> traffic_;
 };
