@@ -79,6 +79,8 @@ class FlowStore {
   // Opens by URL: "sqlite://PATH" (PATH may be relative; directories are created).
   // `window_ns` is the window length the writer uses (kept in the store: a store
   // written with 10 s windows refuses a writer with another length, naming both).
+  // window_ns <= 0 opens an existing store with its stored length (readers such as
+  // `flowlens query`); it never creates one.
   static Result<std::unique_ptr<FlowStore>> open(std::string_view url, int64_t window_ns);
 
   virtual Status write(const WriteBatch& batch) = 0;

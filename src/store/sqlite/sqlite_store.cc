@@ -86,6 +86,15 @@ std::string format_window(int64_t ns) {
 Result<std::unique_ptr<FlowStore>> SqliteStore::open(const std::string& path,
                                                      int64_t window_ns) {
   if (path.empty()) return Error{"sqlite store: empty path in URL (want sqlite://PATH)"};
+  if (window_ns <= 0) {
+    // A reader: never create an empty store just to find nothing in it.
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return Error{fmt::format("sqlite store {}: no such store (readers open an existing "
+                               "store; the writer creates it)",
+                               path)};
+    }
+  }
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;

@@ -699,6 +699,9 @@ TEST(SqliteStore, RefusesAWriterWithAnotherWindowLength) {
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.error().message.find("10 s"), std::string::npos) << other.error().message;
   EXPECT_NE(other.error().message.find("5 s"), std::string::npos) << other.error().message;
+  auto missing = FlowStore::open(dir.url("missing.db"), 0);  // readers never create
+  ASSERT_FALSE(missing.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.file("missing.db")));
   auto reader = FlowStore::open(dir.url(), 0);  // a reader adopts the stored length
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ((*reader)->window_ns(), 10 * kSecond);
