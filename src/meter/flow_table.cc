@@ -35,7 +35,7 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 }  // namespace
 
-void FlowTable::FreeSlots::operator()(Entry* p) const {
+void FlowTable::FreeSlots::operator()(void* p) const {
   if (mapped_bytes > 0) {
     munmap(p, mapped_bytes);
   } else {
@@ -43,18 +43,20 @@ void FlowTable::FreeSlots::operator()(Entry* p) const {
   }
 }
 
-std::unique_ptr<FlowTable::Entry[], FlowTable::FreeSlots> FlowTable::allocate_slots(size_t count) {
-  static_assert(std::is_trivially_copyable_v<Entry>);
+template <typename T>
+std::unique_ptr<T[], FlowTable::FreeSlots> FlowTable::allocate_zeroed(size_t count) {
+  static_assert(std::is_trivially_copyable_v<T>);
   constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t bytes = count * sizeof(Entry);
+  const size_t bytes = count * sizeof(T);
   if (bytes < kHugePage) {
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (p == nullptr) throw std::bad_alloc();  // resource failure at growth, not input
-    std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) Entry
-    return std::unique_ptr<Entry[], FreeSlots>(static_cast<Entry*>(p), FreeSlots{0});
+    std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) value
+    return std::unique_ptr<T[], FreeSlots>(static_cast<T*>(p), FreeSlots{0});
   }
   // Large tables: a fresh anonymous mapping is already zero (no second zeroing pass
-  // after the kernel's), trimmed to a 2 MiB boundary so it can use huge pages.
+  // after the kernel's), trimmed to a 2 MiB boundary so it can use huge pages. Pages
+  // never written (the side array of wide keys, for IPv4-only traffic) cost nothing.
   const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* raw = mmap(nullptr, rounded + kHugePage, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -65,8 +67,42 @@ std::unique_ptr<FlowTable::Entry[], FlowTable::FreeSlots> FlowTable::allocate_sl
   const size_t tail = (start + rounded + kHugePage) - (aligned + rounded);
   if (tail > 0) munmap(reinterpret_cast<void*>(aligned + rounded), tail);
   (void)madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
-  return std::unique_ptr<Entry[], FreeSlots>(reinterpret_cast<Entry*>(aligned),
-                                             FreeSlots{rounded});
+  return std::unique_ptr<T[], FreeSlots>(reinterpret_cast<T*>(aligned), FreeSlots{rounded});
+}
+
+bool FlowTable::narrow_words(const FlowKey& key, uint64_t (&w)[3]) {
+  uint64_t k[7];
+  std::memcpy(k, &key, sizeof k);
+  w[0] = k[0] | (k[2] << 32);
+  w[1] = k[4];
+  w[2] = k[6];
+  return ((k[0] >> 32) | (k[2] >> 32) | k[1] | k[3] | k[5]) == 0;
+}
+
+FlowKey FlowTable::key_at(size_t slot) const {
+  const Entry& e = slots_[slot];
+  if (e.wide != 0) return wide_keys_[slot].key;
+  uint64_t k[7] = {e.narrow[0] & 0xFFFFFFFF, 0, e.narrow[0] >> 32, 0, e.narrow[1], 0,
+                   e.narrow[2]};
+  FlowKey key;
+  std::memcpy(&key, k, sizeof k);
+  return key;
+}
+
+void FlowTable::store_key(size_t slot, const FlowKey& key) {
+  Entry& e = slots_[slot];
+  if (narrow_words(key, e.narrow)) {
+    e.wide = 0;
+  } else {
+    e.wide = 1;
+    e.narrow[0] = e.narrow[1] = e.narrow[2] = 0;
+    wide_keys_[slot].key = key;
+  }
+}
+
+void FlowTable::move_slot(size_t from, size_t to) {
+  slots_[to] = slots_[from];
+  if (slots_[from].wide != 0) wide_keys_[to] = wide_keys_[from];
 }
 
 FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink)
@@ -78,7 +114,8 @@ FlowTable::FlowTable(const FlowTableConfig& config, const Aggregation& aggregati
       config_.max_flows + 1);
   max_capacity_ = std::min<size_t>(max_capacity_, size_t{1} << 32);
   capacity_ = std::min(std::max<size_t>(config_.initial_capacity, 16), max_capacity_);
-  slots_ = allocate_slots(capacity_);
+  slots_ = allocate_zeroed<Entry>(capacity_);
+  wide_keys_ = allocate_zeroed<WideKey>(capacity_);
   grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
                                         : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);
   out_.reserve(kOutputBatch);
@@ -113,13 +150,17 @@ void FlowTable::update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_
   recent_min_ts_ = std::min(recent_min_ts_, ts_ns);
 
   const auto tag = static_cast<uint32_t>(hash >> 32);
+  uint64_t w[3];
+  const uint8_t wide = narrow_words(key, w) ? uint8_t{0} : uint8_t{1};
   size_t i = home_of(tag);
   for (;;) {
     Entry& e = slots_[i];
     if (e.packets == 0) break;
-    if (e.tag == tag && e.key == key) {
+    if (e.tag == tag && e.wide == wide &&
+        (wide == 0 ? ((e.narrow[0] ^ w[0]) | (e.narrow[1] ^ w[1]) | (e.narrow[2] ^ w[2])) == 0
+                   : wide_keys_[i].key == key)) {
       if (expired_at(e, ts_ns)) {
-        emit(e);
+        emit(i);
         ++counters_.flows_created;
         e.packets = packets;
         e.bytes = bytes;
@@ -146,7 +187,7 @@ void FlowTable::update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_
     i = find_empty(tag);
   }
   Entry& e = slots_[i];
-  e.key = key;
+  store_key(i, key);
   e.tag = tag;
   e.packets = packets;
   e.bytes = bytes;
@@ -167,13 +208,18 @@ size_t FlowTable::find_empty(uint32_t tag) const {
 void FlowTable::grow() {
   const size_t new_capacity = std::min(capacity_ * 2, max_capacity_);
   auto old = std::move(slots_);
+  auto old_wide = std::move(wide_keys_);
   const size_t old_capacity = capacity_;
-  slots_ = allocate_slots(new_capacity);
+  slots_ = allocate_zeroed<Entry>(new_capacity);
+  wide_keys_ = allocate_zeroed<WideKey>(new_capacity);
   capacity_ = new_capacity;
   grow_at_ = capacity_ == max_capacity_ ? SIZE_MAX
                                         : static_cast<size_t>(static_cast<double>(capacity_) * kMaxLoad);
   for (size_t k = 0; k < old_capacity; ++k) {
-    if (old[k].packets != 0) slots_[find_empty(old[k].tag)] = old[k];
+    if (old[k].packets == 0) continue;
+    const size_t to = find_empty(old[k].tag);
+    slots_[to] = old[k];
+    if (old[k].wide != 0) wide_keys_[to] = old_wide[k];
   }
   sweep_cursor_ = 0;
   evict_cursor_ = 0;
@@ -193,7 +239,7 @@ void FlowTable::erase_at(size_t slot) {
     const size_t home = home_of(candidate.tag);
     const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (stays) continue;
-    slots_[hole] = candidate;
+    move_slot(j, hole);
     hole = j;
   }
   slots_[hole].packets = 0;
@@ -214,7 +260,7 @@ void FlowTable::evict_one() {
   }
   evict_cursor_ = i;
   if (best == SIZE_MAX) return;  // empty table: cannot happen when size_ >= max_flows >= 1
-  emit(slots_[best]);
+  emit(best);
   ++counters_.evicted;
   erase_at(best);
   pass_clean_ = false;  // the shift may have moved an entry behind the sweep cursor
@@ -241,7 +287,7 @@ void FlowTable::sweep(size_t slots) {
     const Entry& e = slots_[sweep_cursor_];
     if (e.packets != 0) {
       if (expired_at(e, now_ns_)) {
-        emit(e);
+        emit(sweep_cursor_);
         erase_at(sweep_cursor_);
         continue;
       }
@@ -322,9 +368,10 @@ void FlowTable::sweep_due() {
   sweep(slots);
 }
 
-void FlowTable::emit(const Entry& e) {
+void FlowTable::emit(size_t slot) {
+  const Entry& e = slots_[slot];
   FlowRecord r;
-  aggregation_->fill_record(e.key, r);
+  aggregation_->fill_record(key_at(slot), r);
   r.start_ns = e.first_ns;
   r.end_ns = e.last_ns;
   r.packets = e.packets;
@@ -346,7 +393,7 @@ void FlowTable::flush() {
   for (size_t i = 0; i < capacity_; ++i) {
     Entry& e = slots_[i];
     if (e.packets != 0) {
-      emit(e);
+      emit(i);
       e.packets = 0;
     }
   }

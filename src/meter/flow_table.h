@@ -1,6 +1,7 @@
 #pragma once
 // FlowTable: the flow cache. Open addressing with linear probing over one array of
-// 96-byte entries (key + counters + times + a 32-bit hash tag), backward-shift deletion
+// 64-byte entries (key + counters + times + a 32-bit hash tag; see Entry for keys that
+// do not fit), backward-shift deletion
 // (no tombstones), capacity not restricted to powers of two (home slot = tag * capacity
 // >> 32), grown x2 up to the capacity that --max-flows needs at load 0.75.
 //
@@ -62,18 +63,28 @@ using FlowSink = std::function<void(FlowBatch)>;
 
 class FlowTable {
  public:
-  // Exactly 96 bytes; `packets == 0` marks an empty slot.
-  struct Entry {
-    FlowKey key;
+  // One cache line; `packets == 0` marks an empty slot. A key whose words 1, 3 and 5 and
+  // the high halves of words 0 and 2 are zero (any IPv4 key without MAC addresses) is
+  // kept here as three words (`narrow`: word0 | word2 << 32, word4, word6), so a lookup
+  // touches one line; any other key lives in a side array of 64-byte slots (`wide_keys_`,
+  // same index), which the table maps but touches only for such keys.
+  struct alignas(64) Entry {
+    uint64_t narrow[3] = {};
     uint64_t packets = 0;
     uint64_t bytes = 0;
     int64_t first_ns = 0;
     int64_t last_ns = 0;
     uint32_t tag = 0;  // high 32 bits of the key's hash; home slot = tag * capacity >> 32
     uint8_t tcp_flags = 0;
-    uint8_t pad[3] = {};
+    uint8_t wide = 0;  // 1: the key is wide_keys_[slot]
+    uint8_t pad[2] = {};
   };
-  static_assert(sizeof(Entry) == 96);
+  static_assert(sizeof(Entry) == 64);
+  struct alignas(64) WideKey {
+    FlowKey key;
+    uint8_t pad[8] = {};
+  };
+  static_assert(sizeof(WideKey) == 64);
 
   static constexpr double kMaxLoad = 0.75;
   static constexpr size_t kEvictionSample = 8;
@@ -88,9 +99,7 @@ class FlowTable {
 
   // Hints the cache about the slot update() will touch for `hash`.
   void prefetch(uint64_t hash) const {
-    const Entry* e = &slots_[home_of(static_cast<uint32_t>(hash >> 32))];
-    __builtin_prefetch(e, 1, 3);
-    __builtin_prefetch(reinterpret_cast<const char*>(e) + 64, 1, 3);
+    __builtin_prefetch(&slots_[home_of(static_cast<uint32_t>(hash >> 32))], 1, 3);
   }
 
   // Expires idle/old entries among the next `slots` slots (no-op without timeouts).
@@ -128,7 +137,12 @@ class FlowTable {
   // raises settled_bound_ to what the pass saw.
   void end_pass_if_done(size_t slots);
   void restart_pass();
-  void emit(const Entry& e);
+  // True when `key` fits an Entry's narrow words; then `w` holds them.
+  static bool narrow_words(const FlowKey& key, uint64_t (&w)[3]);
+  FlowKey key_at(size_t slot) const;
+  void store_key(size_t slot, const FlowKey& key);
+  void move_slot(size_t from, size_t to);  // copies the entry (and its wide key)
+  void emit(size_t slot);
   void emit_batch();
   void erase_at(size_t slot);
   void evict_one();
@@ -142,13 +156,15 @@ class FlowTable {
   struct FreeSlots {
     size_t mapped_bytes;  // > 0: the block is an mmap of this size (no NSDMI: GCC 12 then
                           // cannot default-construct the nested deleter in-class)
-    void operator()(Entry* p) const;
+    void operator()(void* p) const;
   };
   // Zeroed entries (all-zero is an empty slot); 2 MiB-aligned and madvise(MADV_HUGEPAGE)d
   // when large, so random probes of a big table do not miss the TLB on every packet.
-  static std::unique_ptr<Entry[], FreeSlots> allocate_slots(size_t count);
+  template <typename T>
+  static std::unique_ptr<T[], FreeSlots> allocate_zeroed(size_t count);
 
   std::unique_ptr<Entry[], FreeSlots> slots_;
+  std::unique_ptr<WideKey[], FreeSlots> wide_keys_;
   size_t capacity_ = 0;
   size_t max_capacity_ = 0;
   size_t grow_at_ = 0;
