@@ -12,13 +12,16 @@
 //    map refilled every window does not reallocate, and a one-off burst does not pin
 //    memory for ever.
 //  - References returned by find_or_insert() stay valid until the next insertion.
+//  - Slot arrays of 2 MiB and more are anonymous mappings aligned to 2 MiB with
+//    MADV_HUGEPAGE: a window's host table for 50k flows spans thousands of 4 KiB pages,
+//    and random probes would otherwise miss the TLB on nearly every record.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <type_traits>
-#include <vector>
 
 namespace flowlens::process {
 
@@ -52,6 +55,12 @@ inline uint64_t hash_words(const WordKey<N>& k) {
   return h;
 }
 
+// Zeroed memory for `bytes` (64-byte aligned; huge-page backed from 2 MiB); `mapped` is
+// what free_zeroed needs back. Throws std::bad_alloc like operator new (resource failure
+// while growing, never a reaction to input).
+void* allocate_zeroed(size_t bytes, size_t& mapped);
+void free_zeroed(void* p, size_t mapped);
+
 template <size_t N, typename Value>
 class FlatMap {
  public:
@@ -67,10 +76,12 @@ class FlatMap {
   static constexpr size_t kMinCapacity = 16;
 
   explicit FlatMap(size_t capacity = kMinCapacity) { allocate(round_up(capacity)); }
+  FlatMap(FlatMap&&) noexcept = default;
+  FlatMap& operator=(FlatMap&&) noexcept = default;
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return capacity_; }
 
   Value& find_or_insert(const Key& key) { return find_or_insert(key, hash_words(key)); }
 
@@ -115,19 +126,19 @@ class FlatMap {
   // f(const Key&, const Value&) for every entry, in slot order.
   template <typename F>
   void for_each(F&& f) const {
-    for (const Slot& s : slots_) {
-      if (s.used) {
-        f(s.key, s.value);
+    for (size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].used) {
+        f(slots_[i].key, slots_[i].value);
       }
     }
   }
 
   void clear() {
-    if (slots_.size() > kMinCapacity && slots_.size() > 8 * size_) {
+    if (capacity_ > kMinCapacity && capacity_ > 8 * size_) {
       allocate(round_up(2 * size_));
     } else {
-      for (Slot& s : slots_) {
-        s.used = false;
+      for (size_t i = 0; i < capacity_; ++i) {
+        slots_[i].used = false;
       }
     }
     size_ = 0;
@@ -142,8 +153,20 @@ class FlatMap {
     return c;
   }
 
+  struct Free {
+    size_t mapped = 0;
+    void operator()(Slot* p) const { free_zeroed(p, mapped); }
+  };
+  using Slots = std::unique_ptr<Slot[], Free>;
+
+  // All-zero bytes are an empty slot (used == false); Slot is an implicit-lifetime type.
+  static_assert(std::is_trivially_copyable_v<Slot> && std::is_trivially_destructible_v<Slot>);
+
   void allocate(size_t capacity) {
-    slots_.assign(capacity, Slot{});
+    size_t mapped = 0;
+    void* p = allocate_zeroed(capacity * sizeof(Slot), mapped);
+    slots_ = Slots(static_cast<Slot*>(p), Free{mapped});
+    capacity_ = capacity;
     mask_ = capacity - 1;
     grow_at_ = capacity * 7 / 10;
   }
@@ -162,10 +185,11 @@ class FlatMap {
   }
 
   void grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    allocate(old.size() * 2);
-    for (const Slot& s : old) {
+    Slots old = std::move(slots_);
+    const size_t old_capacity = capacity_;
+    allocate(old_capacity * 2);
+    for (size_t j = 0; j < old_capacity; ++j) {
+      const Slot& s = old[j];
       if (s.used) {
         size_t i = hash_words(s.key) & mask_;
         while (slots_[i].used) {
@@ -176,7 +200,8 @@ class FlatMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  Slots slots_;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
   size_t grow_at_ = 0;
   size_t size_ = 0;
