@@ -255,7 +255,7 @@ void bench_queries(const std::filesystem::path& dir) {
     q.to_ns = to;
     if (!store->top(q)) exit(1);
   }));
-  report("top 10 dst hosts, 36 h from 13:00 (hour host rollups)", measure(20, [&](int) {
+  report("top 10 dst hosts, 36 h from 12:00 (hour host rollups)", measure(20, [&](int) {
     store::TopQuery q;
     q.dimension = store::Dimension::kDstHost;
     q.from_ns = to - 36 * 3600 * kSecond;

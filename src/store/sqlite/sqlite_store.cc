@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 namespace flowlens::store::sqlite {
@@ -164,36 +165,53 @@ Status SqliteStore::insert_flows(std::span<const FlowRecord> flows) {
 }
 
 Status SqliteStore::upsert_rollups(const RollupDelta& delta) {
+  // One statement per (family, resolution), looked up once per batch rather than per row:
+  // formatting and hashing the SQL text per row cost more than the upsert itself.
+  std::optional<Statement> stmts[kResolutionCount];
+  auto statement = [&](RollupFamily family, Resolution r) -> Result<Statement*> {
+    if (!valid_resolution(r)) {
+      return Error{fmt::format("write: rollup resolution {} out of range", static_cast<int>(r))};
+    }
+    auto& slot = stmts[static_cast<int>(r)];
+    if (!slot) {
+      auto s = db_->prepare(upsert_sql(family, r));
+      if (!s) return s.error();
+      slot.emplace(std::move(s).value());
+    }
+    return &*slot;
+  };
   for (const TrafficRollup& t : delta.traffic) {
-    if (!valid_resolution(t.resolution)) return Error{"write: traffic rollup resolution"};
-    auto s = db_->prepare(upsert_sql(RollupFamily::kTraffic, t.resolution));
+    auto s = statement(RollupFamily::kTraffic, t.resolution);
     if (!s) return s.error();
-    s->bind_int(1, t.bucket_ns);
-    s->bind_int(2, t.ip_proto);
-    s->bind_int(3, static_cast<int64_t>(t.direction));
-    bind_counters(*s, 4, t.counters);
-    if (auto st = db_->run(*s, "write: upsert traffic rollups"); !st) return st;
+    Statement& st = **s;
+    st.bind_int(1, t.bucket_ns);
+    st.bind_int(2, t.ip_proto);
+    st.bind_int(3, static_cast<int64_t>(t.direction));
+    bind_counters(st, 4, t.counters);
+    if (auto status = db_->run(st, "write: upsert traffic rollups"); !status) return status;
   }
+  for (auto& slot : stmts) slot.reset();
   for (const PortRollup& p : delta.ports) {
-    if (!valid_resolution(p.resolution)) return Error{"write: port rollup resolution"};
-    auto s = db_->prepare(upsert_sql(RollupFamily::kPorts, p.resolution));
+    auto s = statement(RollupFamily::kPorts, p.resolution);
     if (!s) return s.error();
-    s->bind_int(1, p.bucket_ns);
-    s->bind_int(2, p.ip_proto);
-    s->bind_int(3, p.port);
-    s->bind_int(4, static_cast<int64_t>(p.direction));
-    bind_counters(*s, 5, p.counters);
-    if (auto st = db_->run(*s, "write: upsert port rollups"); !st) return st;
+    Statement& st = **s;
+    st.bind_int(1, p.bucket_ns);
+    st.bind_int(2, p.ip_proto);
+    st.bind_int(3, p.port);
+    st.bind_int(4, static_cast<int64_t>(p.direction));
+    bind_counters(st, 5, p.counters);
+    if (auto status = db_->run(st, "write: upsert port rollups"); !status) return status;
   }
+  for (auto& slot : stmts) slot.reset();
   for (const HostRollup& h : delta.hosts) {
-    if (!valid_resolution(h.resolution)) return Error{"write: host rollup resolution"};
-    auto s = db_->prepare(upsert_sql(RollupFamily::kHosts, h.resolution));
+    auto s = statement(RollupFamily::kHosts, h.resolution);
     if (!s) return s.error();
-    s->bind_int(1, h.bucket_ns);
-    s->bind_ip(2, h.host);
-    s->bind_int(3, static_cast<int64_t>(h.side));
-    bind_counters(*s, 4, h.counters);
-    if (auto st = db_->run(*s, "write: upsert host rollups"); !st) return st;
+    Statement& st = **s;
+    st.bind_int(1, h.bucket_ns);
+    st.bind_ip(2, h.host);
+    st.bind_int(3, static_cast<int64_t>(h.side));
+    bind_counters(st, 4, h.counters);
+    if (auto status = db_->run(st, "write: upsert host rollups"); !status) return status;
   }
   return Status::Ok();
 }
