@@ -64,8 +64,13 @@ struct WindowSummary {
   uint64_t active_hosts = 0;             // distinct src or dst addresses in the window
 };
 
-// pmacct-style JSON object (one line, no trailing newline): {"window_start":"...",
-// "window_end":"...","bytes":..,"packets":..,"flows":..,"protocols":[...],...}.
+// pmacct-style JSON object (one line, no trailing newline), members in this order:
+// "window_start","window_end" (ISO 8601 UTC, e.g. "2019-03-04T10:00:10Z"),
+// "window_start_ns","window_end_ns", "bytes","packets","flows", "active_hosts",
+// "protocols":[{"ip_proto":"tcp",bytes,packets,flows}], "top_src_hosts":[{"ip_src":..}],
+// "top_dst_hosts":[{"ip_dst":..}], "top_src_ports":[{"port_src":443,..}],
+// "top_dst_ports":[{"port_dst":..}], "local_networks":[{"network":"10.0.0.0/8",
+// "in_bytes","in_packets","in_flows","out_bytes","out_packets","out_flows"}].
 std::string to_json(const WindowSummary& summary);
 
 struct ProcessorConfig {
