@@ -41,10 +41,11 @@ static_assert(offsetof(FlowKey, src_port) == 32 && offsetof(FlowKey, vlan) == 36
               offsetof(FlowKey, mac_src) == 38 && offsetof(FlowKey, mac_dst) == 44 &&
               offsetof(FlowKey, family) == 50 && offsetof(FlowKey, direction) == 54);
 
-// 64-bit hash of a key given as its seven words (hash_key()): wyhash-style 64x64->128
+// 64-bit hash of a key given as its seven words w0..w6 (hash_key()): wyhash-style 64x64->128
 // multiply-folds of word pairs. Good avalanche in the high bits, which the table uses for
 // the home slot and the tag.
-inline uint64_t hash_key_words(const uint64_t (&w)[7]) {
+inline uint64_t hash_key_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4,
+                               uint64_t w5, uint64_t w6) {
   auto mum = [](uint64_t a, uint64_t b) {
     __extension__ using U128 = unsigned __int128;  // GCC/Clang; one MUL instruction
     const U128 p = static_cast<U128>(a) * b;
@@ -52,17 +53,17 @@ inline uint64_t hash_key_words(const uint64_t (&w)[7]) {
   };
   constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull,
                      k2 = 0x8ebc6af09c88c6e3ull, k3 = 0x589965cc75374cc3ull;
-  const uint64_t a = mum(w[0] ^ k0, w[1] ^ k1);
-  const uint64_t b = mum(w[2] ^ k2, w[3] ^ k3);
-  const uint64_t c = mum(w[4] ^ k1, w[5] ^ k0);
-  const uint64_t d = mum(w[6] ^ k3, a ^ k2);
+  const uint64_t a = mum(w0 ^ k0, w1 ^ k1);
+  const uint64_t b = mum(w2 ^ k2, w3 ^ k3);
+  const uint64_t c = mum(w4 ^ k1, w5 ^ k0);
+  const uint64_t d = mum(w6 ^ k3, a ^ k2);
   return mum(b ^ c ^ k0, d ^ k1);
 }
 
 inline uint64_t hash_key(const FlowKey& key) {
   uint64_t w[7];
   std::memcpy(w, &key, sizeof w);
-  return hash_key_words(w);
+  return hash_key_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
 }
 
 }  // namespace flowlens::meter

@@ -21,7 +21,7 @@ void FlowMeter::process(std::span<const capture::PacketRecord> records) {
     counters_.frames += n;
     // Decode and stage in packet order (the fragment table is order-dependent). The
     // common Ethernet/IPv4/TCP|UDP frame builds its key words straight from the frame
-    // (decode_ipv4_l4); every other frame takes the general decoder and stage_packet(),
+    // (decode_ipv4_l4, build_key_and_hash); every other frame takes the general decoder and stage_packet(),
     // which give the same key for such a frame (tests: "fast path").
     size_t m = 0;
     uint64_t fast = 0;
@@ -30,10 +30,7 @@ void FlowMeter::process(std::span<const capture::PacketRecord> records) {
       if (r.has_timestamp) last_time_ns_ = r.time_ns();
       decode::Ipv4L4Fields f;
       if (decoder_.decode_ipv4_l4(r.link_type, r.data, r.caplen, f)) [[likely]] {
-        uint64_t k[7];
-        aggregation_.build_key_words(f, k);
-        std::memcpy(&keys_[m], k, sizeof k);
-        hashes_[m] = hash_key_words(k);
+        hashes_[m] = aggregation_.build_key_and_hash(f, keys_[m]);
         add_bytes_[m] = f.ip_length;
         add_packets_[m] = 1;
         add_times_[m] = last_time_ns_;

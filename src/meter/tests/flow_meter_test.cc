@@ -103,7 +103,7 @@ TEST(FlowMeter, ProcessesCapturedRecordsThroughTheDecoder) {
   EXPECT_EQ(run.records[0].start_ns, 1'600'000'000'000'000'005);
 }
 
-// The IPv4 fast path of process() (PacketDecoder::decode_ipv4_l4 + build_key_words) must
+// The IPv4 fast path of process() (PacketDecoder::decode_ipv4_l4 + build_key_and_hash) must
 // give exactly what the general decoder + build_key give: frames around every condition
 // of the fast path (tags, IHL, lengths, fragment bits, protocols, snaplen, link type),
 // metered once through process() and once as decoded packets, under several aggregations.
