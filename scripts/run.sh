@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The main job, for a machine with no capture of its own: installs what is missing,
-# builds the release preset, generates synthetic traffic with Flowlens' own generator
-# and meters it into flows, printed as a table.
+# The main job: installs what is missing, builds the release preset, and runs
+# `flowlens run` — the embedded pipeline with its SQLite store. Without arguments it runs
+# the demo network (a week of history seeded into an empty store, then live traffic);
+# stop it with Ctrl-C and look at the data with `flowlens query` (printed below).
 #
-#   scripts/run.sh                 demo traffic (a small office network, 200k packets)
-#   scripts/run.sh FILE.pcap...    meter your own captures instead
-# Extra `flowlens flows` options can follow `--`, e.g. scripts/run.sh -- --format jsonl
+#   scripts/run.sh                          demo network
+#   scripts/run.sh -r FILE.pcap...          your captures
+#   scripts/run.sh --watch DIR              a directory tcpdump writes into
+#   scripts/run.sh -i eth0 --local-net 192.168.1.0/24   live capture (root)
+# Any `flowlens run` option may be given (see build/release/src/app/flowlens run --help).
+# The store lives in $FLOWLENS_DATA_DIR (default build/data here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,17 +18,9 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target flowlens
 bin=build/release/src/app/flowlens
 
-files=()
-while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do files+=("$1"); shift; done
-[ "${1:-}" = "--" ] && shift
-
-if [ "${#files[@]}" -eq 0 ]; then
-  mkdir -p build/demo
-  "$bin" generate --profile demo --packets 200000 --flows 2000 --rate 20 --seed 1 -q -w build/demo/office.pcap
-  files=(build/demo/office.pcap)
-  set -- --local-net 10.1.0.0/24 --aggregate proto,direction --inactive-timeout 0 --active-timeout 0 "$@"
-fi
-
-inputs=()
-for f in "${files[@]}"; do inputs+=(-r "$f"); done
-exec "$bin" flows "${inputs[@]}" --format table "$@"
+export FLOWLENS_DATA_DIR="${FLOWLENS_DATA_DIR:-$PWD/build/data}"
+echo "flowlens: store in $FLOWLENS_DATA_DIR; query it with e.g."
+echo "  $bin query summary"
+echo "  $bin query timeseries --step 1h"
+echo "  $bin query host-daily 10.1.0.10"
+exec "$bin" run "$@"

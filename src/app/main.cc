@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   add_inspect_command(root, exit_code);
   add_flows_command(root, exit_code);
   add_generate_command(root, exit_code);
+  add_run_command(root, exit_code);
+  add_query_command(root, exit_code);
 
   try {
     root.parse(argc, argv);
