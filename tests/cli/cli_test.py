@@ -69,6 +69,29 @@ def usage_tests(binary):
     rc, _, err = run(binary, "flows", "-r", "/nonexistent/x.pcap")
     check("a missing file exits 1 and names it", rc == 1 and "/nonexistent/x.pcap" in err,
           f"rc={rc} {err}")
+    for cmd in (["run"], ["query"], ["query", "timeseries"], ["query", "host-daily"], ["query", "top"],
+                ["query", "flows"], ["query", "hosts"], ["query", "summary"]):
+        rc, out, _ = run(binary, *cmd, "--help")
+        check(f"{' '.join(cmd)} --help exits 0", rc == 0 and "Usage" in out, out)
+    bad_run = {
+        "--window 7s": (["--window", "7s"], "--window"),
+        "--window abc": (["--window", "abc"], "--window"),
+        "--allowed-lateness -1s": (["--allowed-lateness", "-1s"], "--allowed-lateness"),
+        "--retention colour=1d": (["--retention", "colour=1d"], "--retention"),
+        "--retention-size 10XB": (["--retention-size", "10XB"], "--retention-size"),
+        "--progress loud": (["--progress", "loud"], "--progress"),
+        "two sources": (["-r", "x.pcap", "--watch", "/tmp"], "one source"),
+        "--local-net 10.0.0.0/33": (["--local-net", "10.0.0.0/33", "-r", "x.pcap"], "10.0.0.0/33"),
+    }
+    for name, (args, word) in bad_run.items():
+        rc, _, err = run(binary, "run", *args, "--store", "sqlite:///nonexistent-dir-flowlens/x.db")
+        check(f"run {name} is a usage error naming it", rc == 2 and word in err, f"rc={rc} {err}")
+    rc, _, err = run(binary, "query", "summary", "--store", "sqlite:///nonexistent-dir-flowlens/x.db")
+    check("query on a missing store exits 3 and names it", rc == 3 and "nonexistent-dir-flowlens" in err,
+          f"rc={rc} {err}")
+    rc, _, err = run(binary, "query", "summary", "--store", "mysql://db/x")
+    check("query on an unknown store scheme exits 3 and names the URL", rc == 3 and "mysql://db/x" in err,
+          f"rc={rc} {err}")
 
 
 def summary_packets(stderr):
