@@ -1,0 +1,146 @@
+// The REST API client (same origin, JSON). A `?token=` on the page URL is sent as
+// `Authorization: Bearer` on every request and as `?token=` on the WebSocket URL.
+
+export interface Counters {
+  bytes: number;
+  packets: number;
+  flows: number;
+}
+export interface Summary extends Counters {
+  stored_flows: number;
+  first: string | number | null;
+  last: string | number | null;
+}
+export interface TimeseriesPoint extends Counters {
+  time: string;
+}
+export interface Timeseries {
+  from: string;
+  step_s: number;
+  metric: string;
+  resolution: string;
+  series: { group: string; points: TimeseriesPoint[] }[];
+}
+export interface HostDay {
+  day: string;
+  in_bytes: number;
+  in_packets: number;
+  out_bytes: number;
+  out_packets: number;
+}
+export interface HostDaily {
+  host: string;
+  days: HostDay[];
+}
+export interface TopEntry extends Counters {
+  key: string;
+}
+export interface Top {
+  by: string;
+  metric: string;
+  exact: boolean;
+  entries: TopEntry[];
+}
+export interface Flow {
+  ip_src: string;
+  ip_dst: string;
+  port_src: number;
+  port_dst: number;
+  ip_proto: string;
+  direction?: string;
+  timestamp_start: string;
+  timestamp_end: string;
+  packets: number;
+  bytes: number;
+}
+export interface Flows {
+  flows: Flow[];
+  next_cursor: string;
+}
+export interface LocalHost {
+  host: string;
+  in_bytes: number;
+  out_bytes: number;
+}
+
+/** An API failure with what the user can do about it. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function pageToken(search: string = typeof location === 'undefined' ? '' : location.search): string | null {
+  return new URLSearchParams(search).get('token');
+}
+
+export function buildUrl(path: string, params: Record<string, string | number | undefined> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** The hint shown under an error, by HTTP status. */
+export function hintFor(status: number): string {
+  if (status === 401 || status === 403) return 'The API wants a token: open the page with ?token=YOUR_TOKEN (see --auth-token).';
+  if (status === 400) return 'A parameter was rejected; check the range and the filters (the message names the parameter).';
+  if (status === 404) return 'Not found: is this the flowlens server, and is the address right?';
+  if (status >= 500) return 'The server failed; see the flowlens log, then reload.';
+  if (status === 0) return 'Cannot reach the server: is `flowlens run` (or `flowlens serve`) running?';
+  return 'Reload the page; if it persists, see the flowlens log.';
+}
+
+// The server answers errors with a JSON problem body; its message field name is not
+// fixed yet, so several common ones are tried.
+function problemMessage(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  for (const key of ['detail', 'message', 'error', 'title']) {
+    if (typeof b[key] === 'string' && b[key]) {
+      const param = typeof b.parameter === 'string' ? b.parameter : typeof b.param === 'string' ? b.param : undefined;
+      return param && !(b[key] as string).includes(param) ? `${param}: ${b[key]}` : (b[key] as string);
+    }
+  }
+  return undefined;
+}
+
+export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = pageToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(buildUrl(path, params), { headers, signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(`Network error: ${(e as Error).message}`, 0, hintFor(0));
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const msg = problemMessage(body) ?? (text.slice(0, 200) || response.statusText);
+    throw new ApiError(`HTTP ${response.status}: ${msg}`, response.status, hintFor(response.status));
+  }
+  if (body === undefined) throw new ApiError(`Not JSON from ${path}`, response.status, hintFor(404));
+  return body as T;
+}
+
+/** ws(s)://host/api/v1/live with the page's token. */
+export function liveUrl(loc: { protocol: string; host: string; search: string }): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  const token = pageToken(loc.search);
+  return `${scheme}://${loc.host}/api/v1/live${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
