@@ -33,6 +33,13 @@ export function App() {
         The store is empty — start <code>flowlens run</code> on a capture or an interface, then reload.
       </div>
     );
+  else if (!range && state.range === 'custom')
+    body = (
+      <div className="status status-error" role="alert" data-testid="state-error">
+        The custom range is not valid (“to” must be after “from”, both ISO-8601 UTC). Pick a preset or set the range
+        again.
+      </div>
+    );
   else if (state.view === 'date') body = <DateTrend state={state} setState={setState} range={range} theme={theme} />;
   else if (state.view === 'top') body = <Top state={state} setState={setState} range={range} theme={theme} />;
   else if (state.view === 'flows') body = <Flows key={refresh} state={state} setState={setState} range={range} />;

@@ -10,12 +10,12 @@ export function topValues(entries: TopEntry[], metric: TopMetric): number[] {
   return entries.map((e) => e[metric]);
 }
 
-export function topOption(entries: TopEntry[], metric: TopMetric, title: string): EChartsOption {
+// `name` names the series (the panel around the chart carries the visible title).
+export function topOption(entries: TopEntry[], metric: TopMetric, name: string): EChartsOption {
   return {
     backgroundColor: 'transparent',
     animation: false,
-    title: { text: title, left: 8, top: 4, textStyle: { fontSize: 14 } },
-    grid: { left: 140, right: 40, top: 36, bottom: 30 },
+    grid: { left: 140, right: 40, top: 10, bottom: 30 },
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },
@@ -30,7 +30,7 @@ export function topOption(entries: TopEntry[], metric: TopMetric, title: string)
     },
     series: [
       {
-        name: metric,
+        name,
         type: 'bar',
         data: topValues(entries, metric),
         cursor: 'pointer',

@@ -40,6 +40,12 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// "10.0.0.1:443", "[2001:db8::1]:443"; the address alone without a port.
+function endpoint(ip: string, port: number): string {
+  if (!port) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 function showTime(t: string): string {
   const ms = parseApiTime(t);
   return Number.isFinite(ms) ? formatUtc(ms) : t;
@@ -60,6 +66,9 @@ export function Flows({ state, setState, range }: Props) {
   const queryKey = JSON.stringify([range?.from, range?.to, state.limit, state.sort, state.filters]);
   const trail = useRef<{ key: string; cursors: string[]; pages: Map<string, Flow[]> }>({ key: '', cursors: [], pages: new Map() });
   if (trail.current.key !== queryKey) trail.current = { key: queryKey, cursors: [], pages: new Map() };
+  // Back/forward or a shared link: a cursor already on the trail cuts the trail there.
+  const at = trail.current.cursors.indexOf(state.cursor ?? '');
+  if (at >= 0) trail.current.cursors.length = at;
   if (answer.data) trail.current.pages.set(state.cursor ?? '', answer.data.flows);
 
   const go = (patch: Partial<AppState>) => setState({ ...state, ...patch });
@@ -205,14 +214,8 @@ export function Flows({ state, setState, range }: Props) {
                   <tr key={i}>
                     <td>{showTime(f.timestamp_start)}</td>
                     <td>{showTime(f.timestamp_end)}</td>
-                    <td className="mono">
-                      {f.ip_src}
-                      {f.port_src ? `:${f.port_src}` : ''}
-                    </td>
-                    <td className="mono">
-                      {f.ip_dst}
-                      {f.port_dst ? `:${f.port_dst}` : ''}
-                    </td>
+                    <td className="mono">{endpoint(f.ip_src, f.port_src)}</td>
+                    <td className="mono">{endpoint(f.ip_dst, f.port_dst)}</td>
                     <td>{f.ip_proto}</td>
                     <td>{f.direction ?? ''}</td>
                     <td>{formatInteger(f.packets)}</td>

@@ -49,7 +49,7 @@ function TopPanel({ def, state, setState, range, theme }: Props & { def: PanelDe
     ...filterParams(state.filters),
   });
   const entries = useMemo(() => answer.data?.entries ?? [], [answer.data]);
-  const option = useMemo(() => topOption(entries, metric, def.title), [entries, metric, def.title]);
+  const option = useMemo(() => topOption(entries, metric, metric), [entries, metric]);
   const drill = (key: string) =>
     setState({ ...state, view: 'flows', filters: { ...state.filters, ...filterForTopEntry(dimension, key) }, cursor: undefined });
 
