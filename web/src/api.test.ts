@@ -17,5 +17,7 @@ describe('api helpers', () => {
     expect(hintFor(401)).toContain('?token=');
     expect(hintFor(0)).toContain('flowlens run');
     expect(hintFor(400)).toContain('parameter');
+    expect(hintFor(502)).toContain('flowlens run');
+    expect(hintFor(500)).toContain('log');
   });
 });

@@ -93,6 +93,8 @@ export function hintFor(status: number): string {
   if (status === 401 || status === 403) return 'The API wants a token: open the page with ?token=YOUR_TOKEN (see --auth-token).';
   if (status === 400) return 'A parameter was rejected; check the range and the filters (the message names the parameter).';
   if (status === 404) return 'Not found: is this the flowlens server, and is the address right?';
+  if (status === 502 || status === 503 || status === 504)
+    return 'The flowlens server does not answer: is `flowlens run` (or `flowlens serve`) running? Reload when it is.';
   if (status >= 500) return 'The server failed; see the flowlens log, then reload.';
   if (status === 0) return 'Cannot reach the server: is `flowlens run` (or `flowlens serve`) running?';
   return 'Reload the page; if it persists, see the flowlens log.';
