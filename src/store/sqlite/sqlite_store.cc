@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
+#include <tuple>
 #include <filesystem>
 #include <optional>
 #include <system_error>
@@ -191,7 +193,15 @@ Status SqliteStore::upsert_rollups(const RollupDelta& delta) {
     if (auto status = db_->run(st, "write: upsert traffic rollups"); !status) return status;
   }
   for (auto& slot : stmts) slot.reset();
-  for (const PortRollup& p : delta.ports) {
+  std::vector<const PortRollup*> ports;
+  ports.reserve(delta.ports.size());
+  for (const PortRollup& p : delta.ports) ports.push_back(&p);
+  std::sort(ports.begin(), ports.end(), [](const PortRollup* a, const PortRollup* b) {
+    return std::tie(a->resolution, a->bucket_ns, a->ip_proto, a->port, a->direction) <
+           std::tie(b->resolution, b->bucket_ns, b->ip_proto, b->port, b->direction);
+  });
+  for (const PortRollup* pp : ports) {
+    const PortRollup& p = *pp;
     auto s = statement(RollupFamily::kPorts, p.resolution);
     if (!s) return s.error();
     Statement& st = **s;
@@ -203,7 +213,23 @@ Status SqliteStore::upsert_rollups(const RollupDelta& delta) {
     if (auto status = db_->run(st, "write: upsert port rollups"); !status) return status;
   }
   for (auto& slot : stmts) slot.reset();
-  for (const HostRollup& h : delta.hosts) {
+  // Rows go in primary-key order: a delta arrives in hash order, and random-order upserts
+  // made every row a fresh B-tree descent (sqlite3BtreeIndexMoveto was the top symbol of
+  // `flowlens run`); in key order consecutive rows land on the same pages, and rows of a
+  // new bucket append at the end of the tree.
+  std::vector<const HostRollup*> hosts;
+  hosts.reserve(delta.hosts.size());
+  for (const HostRollup& h : delta.hosts) hosts.push_back(&h);
+  std::sort(hosts.begin(), hosts.end(), [](const HostRollup* a, const HostRollup* b) {
+    if (a->resolution != b->resolution) return a->resolution < b->resolution;
+    if (a->bucket_ns != b->bucket_ns) return a->bucket_ns < b->bucket_ns;
+    if (const int c = std::memcmp(a->host.bytes.data(), b->host.bytes.data(), 16); c != 0) {
+      return c < 0;
+    }
+    return std::tie(a->host.family, a->side) < std::tie(b->host.family, b->side);
+  });
+  for (const HostRollup* hp : hosts) {
+    const HostRollup& h = *hp;
     auto s = statement(RollupFamily::kHosts, h.resolution);
     if (!s) return s.error();
     Statement& st = **s;
