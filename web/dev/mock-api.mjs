@@ -77,9 +77,10 @@ const handlers = {
     const all = 237;
     const flows = [];
     for (let i = page * limit; i < Math.min(all, (page + 1) * limit); i++) {
-      flows.push({ ip_src: hosts[i % 4], ip_dst: remotes[i % 3], port_src: 40000 + i, port_dst: [443, 53, 80][i % 3],
-        ip_proto: i % 3 === 1 ? 'udp' : 'tcp', direction: 'out', timestamp_start: iso(Date.now() - (all - i) * 60e3),
-        timestamp_end: iso(Date.now() - (all - i) * 60e3 + 5000), packets: 10 + i, bytes: 1500 * (10 + i) });
+      const start = Math.floor(Date.now() / 1000) * 1000 - (all - i) * 60e3;
+      flows.push({ start: iso(start), start_ns: start * 1e6, end_ns: (start + 5000) * 1e6, src: hosts[i % 4], dst: remotes[i % 3],
+        src_port: 40000 + i, dst_port: [443, 53, 80][i % 3], proto: i % 3 === 1 ? 'udp' : 'tcp', ip_proto: i % 3 === 1 ? 17 : 6,
+        direction: 'out', bytes: 1500 * (10 + i), packets: 10 + i, flows: 1 });
     }
     return [200, { flows, next_cursor: (page + 1) * limit < all ? String(page + 1) : '' }];
   },

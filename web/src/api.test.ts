@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUrl, hintFor, liveUrl, pageToken } from './api';
+import { buildUrl, hintFor, liveUrl, normalizeFlow, pageToken } from './api';
 
 describe('api helpers', () => {
   it('builds query strings without empty parameters', () => {
@@ -19,5 +19,23 @@ describe('api helpers', () => {
     expect(hintFor(400)).toContain('parameter');
     expect(hintFor(502)).toContain('flowlens run');
     expect(hintFor(500)).toContain('log');
+  });
+});
+
+describe('normalizeFlow', () => {
+  const want = {
+    ip_src: '10.0.0.1', ip_dst: '10.0.0.2', port_src: 1234, port_dst: 443, ip_proto: 'tcp', direction: 'out',
+    timestamp_start: '2026-11-30T16:00:00.000Z', timestamp_end: '2026-11-30T16:00:05.500Z', packets: 3, bytes: 300,
+  };
+  it("reads the server's field names", () => {
+    const t0 = Date.UTC(2026, 10, 30, 16) * 1e6;
+    expect(normalizeFlow({ start: '2026-11-30T16:00:00Z', start_ns: t0, end_ns: t0 + 5.5e9, src: '10.0.0.1', dst: '10.0.0.2',
+      src_port: 1234, dst_port: 443, proto: 'tcp', ip_proto: 6, direction: 'out', bytes: 300, packets: 3, flows: 1 })).toEqual(want);
+  });
+  it('reads the pmacct field names', () => {
+    expect(normalizeFlow({ ...want })).toEqual(want);
+  });
+  it('fills what is missing instead of failing', () => {
+    expect(normalizeFlow({ ip_proto: 17 })).toMatchObject({ ip_src: '', ip_proto: '17', bytes: 0, timestamp_start: '' });
   });
 });

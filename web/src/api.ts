@@ -54,8 +54,39 @@ export interface Flow {
   bytes: number;
 }
 export interface Flows {
-  flows: Flow[];
+  flows: Record<string, unknown>[]; // see normalizeFlow
   next_cursor: string;
+}
+
+function nsToIso(ns: unknown): string | undefined {
+  return typeof ns === 'number' && Number.isFinite(ns) ? new Date(ns / 1e6).toISOString() : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v ?? 0) || 0;
+}
+
+/**
+ * One row of /api/v1/flows as a Flow. Accepts the pmacct-style names (ip_src, port_src,
+ * ip_proto as a name, timestamp_start) and the server's (src, src_port, proto as a name
+ * with ip_proto as a number, start / start_ns / end_ns).
+ */
+export function normalizeFlow(raw: Record<string, unknown>): Flow {
+  const protoName = typeof raw.proto === 'string' ? raw.proto : typeof raw.ip_proto === 'string' ? raw.ip_proto : str(raw.ip_proto ?? raw.proto);
+  return {
+    ip_src: str(raw.ip_src ?? raw.src) ?? '',
+    ip_dst: str(raw.ip_dst ?? raw.dst) ?? '',
+    port_src: num(raw.port_src ?? raw.src_port),
+    port_dst: num(raw.port_dst ?? raw.dst_port),
+    ip_proto: protoName ?? '',
+    direction: str(raw.direction),
+    timestamp_start: str(raw.timestamp_start) ?? nsToIso(raw.start_ns) ?? str(raw.start) ?? '',
+    timestamp_end: str(raw.timestamp_end) ?? nsToIso(raw.end_ns) ?? str(raw.end) ?? '',
+    packets: num(raw.packets),
+    bytes: num(raw.bytes),
+  };
 }
 export interface LocalHost {
   host: string;

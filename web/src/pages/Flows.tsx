@@ -2,8 +2,8 @@
 // The filters, sort, page size and the current page's cursor live in the URL; the
 // cursors of earlier pages are kept in memory for "Previous".
 
-import { useEffect, useRef, useState } from 'react';
-import type { Flow, Flows as FlowsAnswer } from '../api';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { normalizeFlow, type Flow, type Flows as FlowsAnswer } from '../api';
 import { Empty, ErrorBox, Loading } from '../components/StatusBox';
 import { flowsToCsv } from '../csv';
 import { formatBytes, formatInteger, formatUtc, parseApiTime } from '../format';
@@ -69,7 +69,8 @@ export function Flows({ state, setState, range }: Props) {
   // Back/forward or a shared link: a cursor already on the trail cuts the trail there.
   const at = trail.current.cursors.indexOf(state.cursor ?? '');
   if (at >= 0) trail.current.cursors.length = at;
-  if (answer.data) trail.current.pages.set(state.cursor ?? '', answer.data.flows);
+  const rows = useMemo(() => (answer.data?.flows ?? []).map(normalizeFlow), [answer.data]);
+  if (answer.data) trail.current.pages.set(state.cursor ?? '', rows);
 
   const go = (patch: Partial<AppState>) => setState({ ...state, ...patch });
   const next = () => {
@@ -81,7 +82,6 @@ export function Flows({ state, setState, range }: Props) {
     const c = trail.current.cursors.pop();
     go({ cursor: c ? c : undefined });
   };
-  const rows = answer.data?.flows ?? [];
   const pageNumber = trail.current.cursors.length + 1;
   const loadedRows = [...trail.current.pages.values()].reduce((n, p) => n + p.length, 0);
 
