@@ -2,8 +2,11 @@
 // serves web/dist and /api/v1/* with made-up but self-consistent numbers, and pushes a
 // window summary over WS /api/v1/live every WINDOW_S seconds. Dev tool only; the real
 // API is src/server. Usage: node dev/mock-api.mjs [port]   (default 8080, 127.0.0.1)
+// With FLOWLENS_BIN=path/to/flowlens and FLOWLENS_STORE=sqlite://PATH the REST answers
+// come from `flowlens query ... --json` on that store instead (real numbers).
 
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -86,13 +89,45 @@ const handlers = {
   },
 };
 
+// REST through the CLI (same query layer, same JSON as the server for all but /flows).
+const bin = process.env.FLOWLENS_BIN;
+const store = process.env.FLOWLENS_STORE;
+function cli(args) {
+  return new Promise((resolve) => {
+    execFile(bin, ['query', ...args, '--store', store], { maxBuffer: 256 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }));
+  });
+}
+async function viaCli(p, q) {
+  const args = [];
+  const flag = (name, opt) => q.get(name) && args.push(opt, q.get(name));
+  flag('from', '--from');
+  flag('to', '--to');
+  for (const f of ['proto', 'host', 'src_host', 'dst_host', 'port', 'direction']) flag(f, `--${f.replace('_', '-')}`);
+  let sub;
+  if (p === '/api/v1/summary') sub = ['summary'];
+  else if (p === '/api/v1/timeseries') { sub = ['timeseries']; flag('step', '--step'); flag('metric', '--metric'); flag('group_by', '--group-by'); }
+  else if (p === '/api/v1/hosts') { sub = ['hosts']; flag('limit', '--limit'); }
+  else if (p.startsWith('/api/v1/hosts/') && p.endsWith('/daily')) sub = ['host-daily', decodeURIComponent(p.split('/')[4])];
+  else if (p === '/api/v1/top') { sub = ['top']; flag('dimension', '--by'); flag('metric', '--metric'); flag('limit', '--limit'); }
+  else if (p === '/api/v1/flows') { sub = ['flows']; flag('sort', '--sort'); flag('limit', '--limit'); flag('cursor', '--cursor'); }
+  else return [404, { detail: 'no such endpoint' }];
+  const r = await cli([...sub, ...args, '--json']);
+  if (r.code !== 0) return [400, { title: 'invalid parameter', detail: r.stderr.trim() }];
+  if (sub[0] !== 'flows') return [200, JSON.parse(r.stdout)];
+  const flows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const m = /--cursor (\S+)/.exec(r.stderr);
+  return [200, { flows, next_cursor: m ? m[1] : '' }];
+}
+
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   const q = url.searchParams;
   const p = url.pathname;
   let answer = null;
-  if (p === '/api/v1/summary') answer = handlers.summary(q);
+  if (bin && store && p.startsWith('/api/')) answer = await viaCli(p, q);
+  else if (p === '/api/v1/summary') answer = handlers.summary(q);
   else if (p === '/api/v1/timeseries') answer = handlers.timeseries(q);
   else if (p === '/api/v1/hosts') answer = handlers.hosts(q);
   else if (p.startsWith('/api/v1/hosts/') && p.endsWith('/daily')) answer = handlers.daily(q, decodeURIComponent(p.split('/')[4]));

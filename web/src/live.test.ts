@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, LiveClient, mergePoints, parseLiveMessage, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow } from './live';
+import { backoffDelayMs, closedPoints, LiveClient, mergePoints, parseLiveMessage, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow } from './live';
 
 const t0 = Date.UTC(2026, 10, 30, 16, 0, 0);
 const message = JSON.stringify({
@@ -115,5 +115,13 @@ describe('LiveClient', () => {
     expect(FakeSocket.all[1].closed).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
     expect(FakeSocket.all).toHaveLength(2);
+  });
+});
+
+describe('closedPoints', () => {
+  it('keeps only windows that have ended', () => {
+    const pts = [0, 10, 20].map((s) => ({ timeMs: t0 + s * 1000, seconds: 10, bytes: 1, packets: 1, flows: 1 }));
+    expect(closedPoints(pts, t0 + 20_000).map((p) => p.timeMs - t0)).toEqual([0, 10_000]);
+    expect(closedPoints(pts, t0 + 30_000)).toHaveLength(3);
   });
 });

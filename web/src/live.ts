@@ -92,6 +92,11 @@ export function timeseriesToPoints(ts: Timeseries): RatePoint[] {
   return [...byTime.values()].sort((a, b) => a.timeMs - b.timeMs);
 }
 
+/** Drops points whose window has not ended by nowMs (a backfill reaching into the future). */
+export function closedPoints(points: RatePoint[], nowMs: number): RatePoint[] {
+  return points.filter((p) => p.timeMs + p.seconds * 1000 <= nowMs);
+}
+
 /**
  * Adds points to a series: a point with the same start time replaces the old one (a live
  * window supersedes its backfilled value), the result is sorted by time and keeps only

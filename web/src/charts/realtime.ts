@@ -75,6 +75,7 @@ export function realtimeOption(points: RatePoint[]): EChartsOption {
         type: 'line',
         yAxisIndex: 1,
         showSymbol: points.length < 60,
+        lineStyle: { type: 'dashed' }, // bytes and packets often move together: tell them apart
         data: packetsPerSecondData(points),
       },
     ],

@@ -152,7 +152,7 @@ export function Flows({ state, setState, range }: Props) {
           </label>
           <span className="pager">
             <button type="button" onClick={() => go({ cursor: undefined })} disabled={!state.cursor}>
-              ⏮ First
+              « First
             </button>
             <button type="button" onClick={prev} disabled={!state.cursor}>
               ◀ Previous

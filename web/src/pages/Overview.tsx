@@ -7,7 +7,7 @@ import { Chart } from '../components/Chart';
 import { Empty, ErrorBox, Loading } from '../components/StatusBox';
 import { formatBitRate, formatBytes, formatCount, formatInteger, formatUtc, parseApiTime, toIsoSeconds } from '../format';
 import { useApi, type ConcreteRange, type Theme } from '../hooks';
-import { LiveClient, mergePoints, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow, type RatePoint } from '../live';
+import { closedPoints, LiveClient, mergePoints, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow, type RatePoint } from '../live';
 import { realtimeOption } from '../charts/realtime';
 
 const kKeepMs = 15 * 60_000;
@@ -82,7 +82,7 @@ export function Overview({ range, theme }: { range: ConcreteRange | null; theme:
           { from: toIsoSeconds(toMs - kKeepMs), to: toIsoSeconds(toMs), metric: 'bytes' },
           ctl.signal,
         );
-        setPoints((cur) => mergePoints(timeseriesToPoints(ts), cur, kKeepMs));
+        setPoints((cur) => mergePoints(closedPoints(timeseriesToPoints(ts), Date.now()), cur, kKeepMs));
         setBackfill({ loading: false });
       } catch (e) {
         if ((e as Error).name !== 'AbortError') setBackfill({ loading: false, error: e as Error });
