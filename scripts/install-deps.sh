@@ -10,6 +10,7 @@ PACKAGES=(
   libpcap-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev
   libsqlite3-dev sqlite3
   libfmt-dev
+  libboost-dev prometheus-cpp-dev  # src/server: Boost.Beast + Asio, Prometheus text format
   # peers and tools used by tests and benchmarks
   pmacct nfdump softflowd tshark tcpdump python3
 )

@@ -1,0 +1,476 @@
+#include "server/api_handlers.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <optional>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/json_writer.h"
+#include "server/request_params.h"
+
+namespace flowlens::server {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kDay = 86400 * kSecond;
+constexpr size_t kMaxValueLength = 512;
+
+// A 400 in flight: which parameter and why.
+struct BadParam {
+  std::string param;
+  std::string detail;
+};
+
+template <typename T>
+using Parsed = std::variant<T, BadParam>;
+
+constexpr std::pair<std::string_view, uint8_t> kProtoNames[] = {
+    {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50}, {"icmpv6", 58},
+    {"ipv6-icmp", 58}, {"sctp", 132}};
+
+std::optional<uint8_t> parse_proto(std::string_view text) {
+  for (const auto& [name, value] : kProtoNames) {
+    if (text == name) return value;
+  }
+  const auto v = parse_uint(text, 255);
+  if (!v) return std::nullopt;
+  return static_cast<uint8_t>(*v);
+}
+
+std::string proto_name(uint8_t p) {
+  for (const auto& [name, value] : kProtoNames) {
+    if (value == p) return std::string(name);
+  }
+  return std::to_string(p);
+}
+
+std::optional<store::Metric> parse_metric(std::string_view t) {
+  if (t == "bytes") return store::Metric::kBytes;
+  if (t == "packets") return store::Metric::kPackets;
+  if (t == "flows") return store::Metric::kFlows;
+  return std::nullopt;
+}
+
+// The request's parameters, checked against what the endpoint accepts.
+class Params {
+ public:
+  std::optional<BadParam> load(std::string_view query, std::initializer_list<std::string_view> allowed) {
+    auto parsed = parse_query_string(query);
+    if (!parsed) return BadParam{"", "the query string has a malformed percent escape"};
+    for (auto& [name, value] : *parsed) {
+      if (name == "token") continue;
+      bool known = false;
+      for (std::string_view a : allowed) known = known || a == name;
+      if (!known) return BadParam{sanitize(name), "unknown parameter"};
+      if (value.size() > kMaxValueLength) {
+        return BadParam{name, fmt::format("longer than {} characters", kMaxValueLength)};
+      }
+      for (const auto& [seen, unused] : values_) {
+        if (seen == name) return BadParam{name, "given more than once"};
+      }
+      values_.emplace_back(std::move(name), std::move(value));
+    }
+    return std::nullopt;
+  }
+  const std::string* get(std::string_view name) const {
+    for (const auto& [n, v] : values_) {
+      if (n == name) return &v;
+    }
+    return nullptr;
+  }
+  // Parameter names echo into the problem body; keep them short and printable.
+  static std::string sanitize(std::string_view name) {
+    std::string out;
+    for (char c : name.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> values_;
+};
+
+struct Range {
+  int64_t from_ns = 0;
+  int64_t to_ns = 0;
+};
+
+// from/to; defaults: the store's data extent in whole UTC days (like `flowlens query`).
+Parsed<Range> parse_range(const Params& p, store::FlowStore& db) {
+  Range r;
+  const std::string* from = p.get("from");
+  const std::string* to = p.get("to");
+  std::optional<store::SummaryResult> extent;
+  if (!from || !to) {
+    auto s = db.summary(INT64_MIN / 2, INT64_MAX / 2);
+    if (!s) return BadParam{"from", s.error().message};
+    extent = s.value();
+  }
+  if (from) {
+    auto t = parse_time(*from);
+    if (!t) return BadParam{"from", "expected a time like 2026-01-01, 2026-01-01T10:00:00Z or epoch seconds"};
+    r.from_ns = *t;
+  } else {
+    r.from_ns = bucket_start(extent->first_ns, kDay);
+  }
+  if (to) {
+    auto t = parse_time(*to);
+    if (!t) return BadParam{"to", "expected a time like 2026-01-02, 2026-01-02T00:00:00Z or epoch seconds"};
+    r.to_ns = *t;
+  } else {
+    r.to_ns = bucket_start(extent->last_ns, kDay) + kDay;
+  }
+  if (r.to_ns <= r.from_ns) {
+    return BadParam{"to", fmt::format("to ({}) must be after from ({})", format_time(r.to_ns), format_time(r.from_ns))};
+  }
+  return r;
+}
+
+Parsed<store::Filter> parse_filter(const Params& p) {
+  store::Filter f;
+  if (const auto* v = p.get("proto")) {
+    f.ip_proto = parse_proto(*v);
+    if (!f.ip_proto) return BadParam{"proto", "expected tcp, udp, icmp, icmpv6, gre, esp, sctp or 0-255"};
+  }
+  for (const auto& [name, slot] : {std::pair{"host", &f.host}, std::pair{"src_host", &f.src_host},
+                                   std::pair{"dst_host", &f.dst_host}}) {
+    if (const auto* v = p.get(name)) {
+      *slot = IpAddress::parse(*v);
+      if (!*slot) return BadParam{name, "not an IPv4 or IPv6 address"};
+    }
+  }
+  if (const auto* v = p.get("port")) {
+    const auto port = parse_uint(*v, 65535);
+    if (!port) return BadParam{"port", "expected a number 0-65535"};
+    f.port = static_cast<uint16_t>(*port);
+  }
+  if (const auto* v = p.get("direction")) {
+    if (*v == "in") f.direction = Direction::kIn;
+    else if (*v == "out") f.direction = Direction::kOut;
+    else if (*v == "local") f.direction = Direction::kLocal;
+    else if (*v == "transit") f.direction = Direction::kTransit;
+    else return BadParam{"direction", "expected in, out, local or transit"};
+  }
+  return f;
+}
+
+Parsed<uint32_t> parse_limit(const Params& p, uint32_t def, uint32_t max) {
+  const auto* v = p.get("limit");
+  if (!v) return def;
+  const auto n = parse_uint(*v, max);
+  if (!n || *n == 0) return BadParam{"limit", fmt::format("expected a number 1-{}", max)};
+  return static_cast<uint32_t>(*n);
+}
+
+ApiResponse bad(const BadParam& b) {
+  return problem(400, "invalid parameter",
+                 b.param.empty() ? b.detail : fmt::format("{}: {}", b.param, b.detail), b.param);
+}
+
+// A store error for a validated request: the store names the field ("step_ns",
+// "filter", "cursor"); map it to the REST parameter when it is one of ours.
+ApiResponse store_error(const Error& e) {
+  std::string param;
+  for (const auto& [field, name] :
+       {std::pair{"step_ns", "step"}, std::pair{"from_ns", "from"}, std::pair{"to_ns", "to"},
+        std::pair{"cursor", "cursor"}, std::pair{"filter", "filter"}, std::pair{"group_by", "group_by"},
+        std::pair{"dimension", "dimension"}, std::pair{"limit", "limit"}}) {
+    if (e.message.find(field) != std::string::npos) {
+      param = name;
+      break;
+    }
+  }
+  return problem(400, "query refused", e.message, param);
+}
+
+void write_counters(JsonWriter& w, const Counters3& c) {
+  w.member("bytes", c.bytes).member("packets", c.packets).member("flows", c.flows);
+}
+
+ApiResponse ok(std::string body) { return ApiResponse{200, "application/json", std::move(body)}; }
+
+#define FLOWLENS_TRY_PARSE(var, expr)                                   \
+  auto var##_parsed = (expr);                                           \
+  if (auto* b = std::get_if<BadParam>(&var##_parsed)) return bad(*b);   \
+  auto& var = std::get<0>(var##_parsed)
+
+ApiResponse timeseries(std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to", "step", "metric", "group_by", "proto", "host", "src_host",
+                              "dst_host", "port", "direction"})) {
+    return bad(*b);
+  }
+  store::TimeseriesQuery q;
+  if (const auto* v = p.get("metric")) {
+    const auto m = parse_metric(*v);
+    if (!m) return bad({"metric", "expected bytes, packets or flows"});
+    q.metric = *m;
+  }
+  if (const auto* v = p.get("group_by")) {
+    if (*v == "none") q.group_by = store::Dimension::kNone;
+    else if (*v == "proto") q.group_by = store::Dimension::kProto;
+    else if (*v == "direction") q.group_by = store::Dimension::kDirection;
+    else if (*v == "port") q.group_by = store::Dimension::kPort;
+    else return bad({"group_by", "expected none, proto, direction or port"});
+  }
+  FLOWLENS_TRY_PARSE(filter, parse_filter(p));
+  q.filter = filter;
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  const int64_t window = db.window_ns();
+  if (const auto* v = p.get("step")) {
+    const auto step = parse_duration(*v);
+    if (!step || *step <= 0) return bad({"step", "expected a duration like 10s, 1m or 1h"});
+    if (window > 0 && *step % window != 0) {
+      return bad({"step", fmt::format("must be a whole multiple of the window ({} s)", window / kSecond)});
+    }
+    q.step_ns = *step;
+  } else {
+    // About 100-200 points, in whole windows / minutes / hours / days (as `flowlens query`).
+    const int64_t span = range.to_ns - range.from_ns;
+    int64_t step = window;
+    for (int64_t candidate : {window, 60 * kSecond, 300 * kSecond, 3600 * kSecond, 86400 * kSecond}) {
+      step = candidate;
+      if (span / candidate <= 200) break;
+    }
+    q.step_ns = step;
+  }
+  // Align the range to the step so buckets are whole.
+  q.from_ns = bucket_start(range.from_ns, q.step_ns);
+  q.to_ns = bucket_start(range.to_ns - 1, q.step_ns) + q.step_ns;
+  if ((q.to_ns - q.from_ns) / q.step_ns > 100'000) {
+    return bad({"step", "more than 100000 points: use a larger step or a shorter range"});
+  }
+  auto r = db.timeseries(q);
+  if (!r) return store_error(r.error());
+  const auto& res = r.value();
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .member("from", format_time(res.from_ns))
+      .member("from_ns", res.from_ns)
+      .member("to_ns", q.to_ns)
+      .member("step_s", res.step_ns / kSecond)
+      .member("step_ns", res.step_ns)
+      .member("metric", store::to_string(q.metric))
+      .member("resolution", to_string(res.resolution))
+      .key("series")
+      .begin_array();
+  for (const auto& s : res.series) {
+    w.begin_object().member("group", s.group).key("points").begin_array();
+    for (size_t i = 0; i < s.points.size(); ++i) {
+      const int64_t t = res.from_ns + static_cast<int64_t>(i) * res.step_ns;
+      w.begin_object().member("time", format_time(t)).member("time_ns", t);
+      write_counters(w, s.points[i]);
+      w.end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
+  return ok(std::move(out));
+}
+
+ApiResponse host_daily(std::string_view host_text, std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to"})) return bad(*b);
+  const auto decoded = percent_decode(host_text, false);
+  const auto host = decoded ? IpAddress::parse(*decoded) : std::nullopt;
+  if (!host) return bad({"ip", "not an IPv4 or IPv6 address"});
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  store::HostDailyQuery q{*host, bucket_start(range.from_ns, kDay), bucket_start(range.to_ns - 1, kDay) + kDay};
+  if ((q.to_ns - q.from_ns) / kDay > 100'000) return bad({"to", "more than 100000 days"});
+  auto r = db.host_daily(q);
+  if (!r) return store_error(r.error());
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().member("host", host->to_string()).key("days").begin_array();
+  for (const auto& d : r.value().days) {
+    w.begin_object()
+        .member("day", format_time(d.day_ns).substr(0, 10))
+        .member("day_ns", d.day_ns)
+        .member("in_bytes", d.in_bytes)
+        .member("in_packets", d.in_packets)
+        .member("out_bytes", d.out_bytes)
+        .member("out_packets", d.out_packets)
+        .end_object();
+  }
+  w.end_array().end_object();
+  return ok(std::move(out));
+}
+
+ApiResponse top(std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to", "dimension", "metric", "limit", "proto", "host", "src_host",
+                              "dst_host", "port", "direction"})) {
+    return bad(*b);
+  }
+  store::TopQuery q;
+  if (const auto* v = p.get("dimension")) {
+    if (*v == "src-host") q.dimension = store::Dimension::kSrcHost;
+    else if (*v == "dst-host") q.dimension = store::Dimension::kDstHost;
+    else if (*v == "proto") q.dimension = store::Dimension::kProto;
+    else if (*v == "port") q.dimension = store::Dimension::kPort;
+    else if (*v == "src-port") q.dimension = store::Dimension::kSrcPort;
+    else if (*v == "dst-port") q.dimension = store::Dimension::kDstPort;
+    else return bad({"dimension", "expected src-host, dst-host, proto, port, src-port or dst-port"});
+  }
+  if (const auto* v = p.get("metric")) {
+    const auto m = parse_metric(*v);
+    if (!m) return bad({"metric", "expected bytes, packets or flows"});
+    q.metric = *m;
+  }
+  FLOWLENS_TRY_PARSE(limit, parse_limit(p, 10, 10'000));
+  q.limit = limit;
+  FLOWLENS_TRY_PARSE(filter, parse_filter(p));
+  q.filter = filter;
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  q.from_ns = range.from_ns;
+  q.to_ns = range.to_ns;
+  auto r = db.top(q);
+  if (!r) return store_error(r.error());
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .member("dimension", store::to_string(q.dimension))
+      .member("metric", store::to_string(q.metric))
+      .member("from", format_time(q.from_ns))
+      .member("to", format_time(q.to_ns))
+      .member("exact", r.value().exact)
+      .key("entries")
+      .begin_array();
+  for (const auto& e : r.value().entries) {
+    w.begin_object().member("key", e.key);
+    write_counters(w, e.counters);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return ok(std::move(out));
+}
+
+ApiResponse flows(std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to", "sort", "limit", "cursor", "proto", "host", "src_host", "dst_host",
+                              "port", "direction"})) {
+    return bad(*b);
+  }
+  store::FlowsQuery q;
+  if (const auto* v = p.get("sort")) {
+    if (*v == "start") q.sort = store::FlowSort::kStartAsc;
+    else if (*v == "-start") q.sort = store::FlowSort::kStartDesc;
+    else if (*v == "bytes") q.sort = store::FlowSort::kBytesDesc;
+    else if (*v == "packets") q.sort = store::FlowSort::kPacketsDesc;
+    else return bad({"sort", "expected start, -start, bytes or packets"});
+  }
+  FLOWLENS_TRY_PARSE(limit, parse_limit(p, 100, store::kMaxFlowsLimit));
+  q.limit = limit;
+  if (const auto* v = p.get("cursor")) q.cursor = *v;
+  FLOWLENS_TRY_PARSE(filter, parse_filter(p));
+  q.filter = filter;
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  q.from_ns = range.from_ns;
+  q.to_ns = range.to_ns;
+  auto r = db.flows(q);
+  if (!r) return store_error(r.error());
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("flows").begin_array();
+  for (const auto& f : r.value().flows) {
+    w.begin_object()
+        .member("start", format_time(f.start_ns))
+        .member("start_ns", f.start_ns)
+        .member("end_ns", f.end_ns)
+        .member("src", f.src.to_string())
+        .member("dst", f.dst.to_string())
+        .member("src_port", uint64_t{f.src_port})
+        .member("dst_port", uint64_t{f.dst_port})
+        .member("proto", proto_name(f.ip_proto))
+        .member("ip_proto", uint64_t{f.ip_proto})
+        .member("direction", to_string(f.direction));
+    write_counters(w, Counters3{f.bytes, f.packets, f.flows});
+    w.end_object();
+  }
+  w.end_array().member("next_cursor", r.value().next_cursor).end_object();
+  return ok(std::move(out));
+}
+
+ApiResponse hosts(std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to", "limit"})) return bad(*b);
+  FLOWLENS_TRY_PARSE(limit, parse_limit(p, 100, 10'000));
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  auto r = db.local_hosts({range.from_ns, range.to_ns, limit});
+  if (!r) return store_error(r.error());
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("hosts").begin_array();
+  for (const auto& h : r.value()) {
+    w.begin_object()
+        .member("host", h.host.to_string())
+        .member("in_bytes", h.in_bytes)
+        .member("out_bytes", h.out_bytes)
+        .end_object();
+  }
+  w.end_array().end_object();
+  return ok(std::move(out));
+}
+
+ApiResponse summary(std::string_view query, store::FlowStore& db) {
+  Params p;
+  if (auto b = p.load(query, {"from", "to"})) return bad(*b);
+  FLOWLENS_TRY_PARSE(range, parse_range(p, db));
+  auto r = db.summary(range.from_ns, range.to_ns);
+  if (!r) return store_error(r.error());
+  const auto& s = r.value();
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().member("from", format_time(range.from_ns)).member("to", format_time(range.to_ns));
+  write_counters(w, s.totals);
+  w.member("stored_flows", s.stored_flows)
+      .member("first", s.first_ns ? format_time(s.first_ns) : "")
+      .member("last", s.last_ns ? format_time(s.last_ns) : "")
+      .member("first_ns", s.first_ns)
+      .member("last_ns", s.last_ns)
+      .member("window_s", db.window_ns() / kSecond)
+      .end_object();
+  return ok(std::move(out));
+}
+
+#undef FLOWLENS_TRY_PARSE
+
+}  // namespace
+
+ApiResponse problem(unsigned status, std::string_view title, std::string_view detail, std::string_view param) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .member("type", "about:blank")
+      .member("title", title)
+      .member("status", uint64_t{status})
+      .member("detail", detail);
+  if (!param.empty()) w.member("param", param);
+  w.end_object();
+  return ApiResponse{status, "application/problem+json", std::move(out)};
+}
+
+ApiResponse handle_api(std::string_view target, store::FlowStore& db) {
+  const size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  if (path == "/api/v1/timeseries") return timeseries(query, db);
+  if (path == "/api/v1/top") return top(query, db);
+  if (path == "/api/v1/flows") return flows(query, db);
+  if (path == "/api/v1/hosts") return hosts(query, db);
+  if (path == "/api/v1/summary") return summary(query, db);
+  if (path == "/api/v1/openapi.json") return ok(std::string(openapi_document()));
+  constexpr std::string_view kHostsPrefix = "/api/v1/hosts/";
+  constexpr std::string_view kDailySuffix = "/daily";
+  if (path.size() > kHostsPrefix.size() + kDailySuffix.size() && path.starts_with(kHostsPrefix) &&
+      path.ends_with(kDailySuffix)) {
+    const std::string_view ip = path.substr(kHostsPrefix.size(), path.size() - kHostsPrefix.size() - kDailySuffix.size());
+    if (ip.find('/') == std::string_view::npos) return host_daily(ip, query, db);
+  }
+  return problem(404, "not found", "no such API endpoint (see /api/v1/openapi.json)");
+}
+
+}  // namespace flowlens::server
