@@ -72,9 +72,10 @@ std::optional<StaticFile> find_static(std::string_view raw_path, const std::stri
   }
   if (path.back() == '/') path += "index.html";
   if (auto body = lookup(path, web_root)) return StaticFile{std::move(*body), content_type_for(path)};
-  const size_t slash = path.rfind('/');
-  const bool has_extension = path.find('.', slash) != std::string::npos;
-  if (!has_extension) {
+  // A missing asset (a known file type: .js, .css, ...) is a 404, so a broken build shows
+  // as such; anything else is an app route ("/hosts/10.0.0.1") and gets index.html.
+  const bool looks_like_asset = content_type_for(path) != "application/octet-stream";
+  if (!looks_like_asset) {
     if (auto index = lookup("/index.html", web_root)) {
       return StaticFile{std::move(*index), content_type_for("/index.html")};
     }

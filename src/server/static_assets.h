@@ -28,8 +28,9 @@ struct StaticFile {
 };
 
 // Resolves a request path (without query) to a file: embedded when web_root is empty,
-// else under web_root. "/" and directories map to index.html; a path without a file
-// extension that matches nothing falls back to /index.html (single-page app routes).
+// else under web_root. "/" and directories map to index.html; a path that is not of a
+// known file type (static_assets.cc's table) that matches nothing falls back to
+// /index.html (single-page app routes such as "/hosts/10.0.0.1").
 // nullopt: not found, or the path tries to leave the root ("..", NUL, backslash).
 std::optional<StaticFile> find_static(std::string_view path, const std::string& web_root);
 
