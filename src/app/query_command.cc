@@ -89,7 +89,7 @@ std::optional<Parsed> parse_common(std::string_view what, const QueryOptions& o,
   Parsed p;
   std::optional<store::SummaryResult> extent;
   if (o.from.empty() || o.to.empty()) {
-    auto s = db.summary(INT64_MIN / 2, INT64_MAX / 2);
+    auto s = whole_store_summary(db);
     if (!s) {
       print_error(what, s.error().message);
       return std::nullopt;
@@ -400,7 +400,7 @@ int run_summary(const QueryOptions& o) {
   auto p = parse_common("summary", o, *db.value());
   if (!p) {
     // An empty store has no extent; report it as empty rather than failing.
-    auto s = db.value()->summary(INT64_MIN / 2, INT64_MAX / 2);
+    auto s = whole_store_summary(*db.value());
     if (s && s.value().stored_flows == 0 && o.from.empty() && o.to.empty()) {
       std::fputs(o.json ? "{\"bytes\":0,\"packets\":0,\"flows\":0,\"stored_flows\":0}\n"
                         : "empty store\n",

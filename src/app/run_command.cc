@@ -257,7 +257,7 @@ int run(const RunOptions& opt) {
   } else if (demo) {
     auto net = synth::DemoNetwork::create(demo_config);
     if (!net) return usage_error(net.error().message);
-    auto stats = db.summary(INT64_MIN, INT64_MAX);
+    auto stats = whole_store_summary(db);
     if (!stats) return failure(stats.error().message);
     const int64_t now = clock.now_ns();
     const int64_t live_from = bucket_start(now, config.window_ns);
@@ -303,7 +303,7 @@ int run(const RunOptions& opt) {
     if (!err) return failure(err.error().message);
   }
 
-  auto summary = db.summary(INT64_MIN, INT64_MAX);
+  auto summary = whole_store_summary(db);
   if (summary && summary.value().last_ns > 0) {
     // Age is measured from the newest data, not the wall clock: replaying last month's
     // capture must not delete what it just stored.

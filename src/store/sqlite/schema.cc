@@ -58,11 +58,17 @@ std::string schema_v1() {
   return sql;
 }
 
+// v2: the raw-flow count kept in meta (count(*) scanned the whole table: seconds at tens
+// of millions of rows, on every summary).
+std::string schema_v2() {
+  return "INSERT OR REPLACE INTO meta(key, value) SELECT 'flow_count', count(*) FROM flows;\n";
+}
+
 struct Migration {
   int64_t to_version;
   std::string (*sql)();
 };
-constexpr Migration kMigrations[] = {{1, schema_v1}};
+constexpr Migration kMigrations[] = {{1, schema_v1}, {2, schema_v2}};
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
 
 Result<int64_t> read_meta(Connection& db, const char* key) {

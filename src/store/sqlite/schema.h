@@ -1,7 +1,7 @@
 #pragma once
 // The SQLite store's schema and its migrations (see store/README.md "Schema").
 //
-//  meta(key, value)         schema_version, window_ns
+//  meta(key, value)         schema_version, window_ns, flow_count (v2: rows in flows)
 //  flows                    raw FlowRecords, rowid = insertion order, index on start_ns
 //  traffic_<res>            (bucket_ns, ip_proto, direction) -> bytes, packets, flows
 //  ports_<res>              (bucket_ns, ip_proto, port, direction) -> counters
@@ -22,7 +22,7 @@
 
 namespace flowlens::store::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
 
 enum class RollupFamily : uint8_t { kTraffic = 0, kPorts = 1, kHosts = 2 };
 inline constexpr int kRollupFamilyCount = 3;

@@ -136,6 +136,7 @@ Status SqliteStore::write(const WriteBatch& batch) {
 
 Status SqliteStore::write_in_transaction(const WriteBatch& batch) {
   if (auto s = insert_flows(batch.flows); !s) return s;
+  if (auto s = add_flow_count(static_cast<int64_t>(batch.flows.size())); !s) return s;
   if (batch.rollups != nullptr) {
     if (auto s = upsert_rollups(*batch.rollups); !s) return s;
   }
@@ -283,7 +284,17 @@ Result<std::vector<SourceCheckpoint>> SqliteStore::checkpoints() {
 }
 
 Result<int64_t> SqliteStore::raw_flow_count() {
-  return db_->query_int("SELECT count(*) FROM flows", "count flows");
+  return db_->query_int("SELECT value FROM meta WHERE key = 'flow_count'", "count flows");
+}
+
+// Keeps meta.flow_count equal to the rows of `flows`; called inside the transaction that
+// inserts or deletes them.
+Status SqliteStore::add_flow_count(int64_t delta) {
+  if (delta == 0) return Status::Ok();
+  auto s = db_->prepare("UPDATE meta SET value = value + ?1 WHERE key = 'flow_count'");
+  if (!s) return s.error();
+  s->bind_int(1, delta);
+  return db_->run(*s, "update flow count");
 }
 
 Result<StoreStats> SqliteStore::stats() {
@@ -344,6 +355,7 @@ Result<RetentionReport> SqliteStore::apply_retention(const RetentionPolicy& poli
     auto n = delete_older("flows", "start_ns", saturating_sub(now_ns, policy.flows_max_age_ns));
     if (n) {
       report.flows_deleted += *n;
+      status = add_flow_count(-static_cast<int64_t>(*n));
     } else {
       status = n.error();
     }
@@ -411,7 +423,9 @@ Result<bool> SqliteStore::shrink_step(RetentionReport& report) {
     } else {
       s->bind_int(1, slice);
       status = db_->run(*s, "retention: delete oldest flows");
-      report.flows_deleted += static_cast<uint64_t>(db_->changes());
+      const int64_t deleted = db_->changes();
+      report.flows_deleted += static_cast<uint64_t>(deleted);
+      if (status) status = add_flow_count(-deleted);
       progressed = true;
     }
   } else {

@@ -59,6 +59,7 @@ class SqliteStore final : public FlowStore {
   // window and divides both ends; nullopt when not even the window does.
   std::optional<Resolution> range_resolution(int64_t from_ns, int64_t to_ns) const;
   Result<int64_t> raw_flow_count();
+  Status add_flow_count(int64_t delta);
   // False when raw flows no longer cover [from, ...) but rollups show data there.
   Result<bool> raw_flows_cover(int64_t from_ns);
 

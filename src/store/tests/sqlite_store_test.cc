@@ -680,8 +680,20 @@ TEST(SqliteStore, ReopenKeepsDataAndSchemaVersion) {
                                &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 1);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 2);
   sqlite3_finalize(stmt);
+  // A version-1 store (no flow counter in meta) is migrated: the counter is computed once.
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE meta SET value = 1 WHERE key = 'schema_version';"
+                         "DELETE FROM meta WHERE key = 'flow_count'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  {
+    auto migrated = open_store(dir.url());
+    ASSERT_TRUE(migrated);
+    EXPECT_EQ(migrated->stats()->flows, 100u);
+    EXPECT_EQ(migrated->summary(0, INT64_MAX / 4)->stored_flows, 100u);
+  }
   // A store from a newer build is refused, not misread.
   ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 99 WHERE key = 'schema_version'",
                          nullptr, nullptr, nullptr),
