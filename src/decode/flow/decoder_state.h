@@ -153,8 +153,10 @@ struct DecodeContext {
     }
     health.clock_skew_ns = h.receive_ns - h.export_ns;
     if (h.export_ns < kYear2000Ns || h.export_ns > h.receive_ns + config.max_clock_skew_ns ||
-        h.export_ns < h.receive_ns - config.max_clock_skew_ns) {
+        h.export_ns < h.receive_ns - config.max_clock_skew_ns) [[unlikely]] {
       h.time_shift_ns = h.receive_ns - h.export_ns;
+      count(FlowDecodeError::kTimestamp);
+      ++health.timestamps_corrected;
     }
   }
 };

@@ -19,7 +19,8 @@
 // - Timestamps: event times are ns since the epoch. A datagram whose export time lies
 //   before 2000 or more than max_clock_skew_ns from receive_time_ns is rebased to the
 //   receive time (durations kept); any record time still before 2000 or beyond the bound
-//   is set to the receive time. Each correction counts FlowDecodeError::kTimestamp.
+//   is set to the receive time. Each rebased datagram and each corrected record time
+//   counts FlowDecodeError::kTimestamp (and ExporterHealth::timestamps_corrected).
 //   receive_time_ns <= 0 means "unknown" (raw files): only the before-2000 check applies.
 // - Not thread-safe: one decoder per collector thread (templates are per decoder, so all
 //   datagrams of one exporter must reach the same decoder, e.g. SO_REUSEPORT hashing).

@@ -439,6 +439,7 @@ void decode_template_set(DecodeContext& ctx, const DatagramHeader& h, bool optio
                          std::span<const uint8_t> body) {
   const bool ipfix = h.version == 10;
   ByteReader in(body);
+  // Fewer than 4 bytes left is padding (v9 options templates pad to 4 bytes, RFC 3954 6.1).
   while (in.remaining() >= 4) {
     uint16_t template_id = 0;
     uint16_t count = 0;
@@ -467,12 +468,6 @@ void decode_template_set(DecodeContext& ctx, const DatagramHeader& h, bool optio
     if (template_id < 256 || !read_fields(in, fields, ipfix, t)) {
       ctx.count(FlowDecodeError::kBadTemplate);
       return;
-    }
-    if (!ipfix && options) {
-      // v9 options templates may be padded to 4 bytes (RFC 3954 6.1).
-      if (in.remaining() < 4 && !in.skip(in.remaining())) {
-        return;
-      }
     }
     if (t.min_record_length == 0) {
       ctx.count(FlowDecodeError::kTemplateRecordLength);
