@@ -435,17 +435,18 @@ Result<bool> SqliteStore::shrink_step(RetentionReport& report) {
       int64_t newest = INT64_MIN;
       for (int f = 0; f < kRollupFamilyCount && status; ++f) {
         const std::string table = rollup_table(static_cast<RollupFamily>(f), r);
+        // Separate subqueries keep SQLite's O(log n) min/max (one SELECT with both scans).
         auto s = db_->prepare(fmt::format(
-            "SELECT min(bucket_ns), max(bucket_ns) FROM {} HAVING count(*) > 0", table));
+            "SELECT (SELECT min(bucket_ns) FROM {0}), (SELECT max(bucket_ns) FROM {0})", table));
         if (!s) {
           status = s.error();
           break;
         }
         const int rc = s->step();
-        if (rc == SQLITE_ROW) {
+        if (rc == SQLITE_ROW && !s->column_is_null(0)) {
           oldest = std::min(oldest, s->column_int(0));
           newest = std::max(newest, s->column_int(1));
-        } else if (rc != SQLITE_DONE) {
+        } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
           status = db_->error("retention: oldest bucket", rc);
         }
       }

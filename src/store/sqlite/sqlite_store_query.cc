@@ -567,9 +567,12 @@ Result<SummaryResult> SqliteStore::summary(int64_t from_ns, int64_t to_ns) {
     if (!s->column_is_null(1)) last = s->column_int(1);
   }
   for (int r = 0; r < kResolutionCount; ++r) {
-    auto s = db_->prepare(fmt::format("SELECT min(bucket_ns), max(bucket_ns) FROM {}",
-                                      rollup_table(RollupFamily::kTraffic,
-                                                   static_cast<Resolution>(r))));
+    // Two subqueries: SQLite answers a lone min() or max() from the primary key in
+    // O(log n) but scans the whole table for min() and max() in one SELECT.
+    const std::string table =
+        rollup_table(RollupFamily::kTraffic, static_cast<Resolution>(r));
+    auto s = db_->prepare(fmt::format(
+        "SELECT (SELECT min(bucket_ns) FROM {0}), (SELECT max(bucket_ns) FROM {0})", table));
     if (!s) return s.error();
     if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
     if (!s->column_is_null(0)) first = std::min(first, s->column_int(0));
