@@ -14,12 +14,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+web/build.sh            # the dashboard, embedded into the binary by the build below
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target flowlens
 bin=build/release/src/app/flowlens
 
 export FLOWLENS_DATA_DIR="${FLOWLENS_DATA_DIR:-$PWD/build/data}"
-echo "flowlens: store in $FLOWLENS_DATA_DIR; query it with e.g."
+echo "flowlens: dashboard on http://127.0.0.1:8080/ (--listen to change); store in $FLOWLENS_DATA_DIR"
+echo "flowlens: query it with e.g."
 echo "  $bin query summary"
 echo "  $bin query timeseries --step 1h"
 echo "  $bin query host-daily 10.1.0.10"

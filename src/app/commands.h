@@ -11,5 +11,6 @@ void add_flows_command(CLI::App& root, int& exit_code);
 void add_generate_command(CLI::App& root, int& exit_code);
 void add_run_command(CLI::App& root, int& exit_code);
 void add_query_command(CLI::App& root, int& exit_code);
+void add_serve_command(CLI::App& root, int& exit_code);
 
 }  // namespace flowlens::app

@@ -18,6 +18,7 @@
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/progress.h"
+#include "app/server_options.h"
 #include "app/store_location.h"
 #include "capture/live_capture.h"
 #include "core/clock.h"
@@ -57,6 +58,7 @@ struct RunOptions {
   uint32_t top_n = 10;
   size_t max_flows = 4'000'000;
   StoreLocation store;
+  ServerOptions server;
   std::string retention = "flows=7d,window=2d,minute=30d,hour=400d,day=0";
   std::string retention_size = "0";
   bool print_windows = false;
@@ -192,14 +194,24 @@ int run(const RunOptions& opt) {
 
   SystemClock& clock = SystemClock::instance();
   ProgressReporter progress(stderr, mode, clock, kPrefix);
-  process::WindowSink windows;
-  if (opt.print_windows) {
-    windows = [](const process::WindowSummary& w) {
+  std::unique_ptr<server::HttpServer> http;
+  if (!opt.server.disabled) {
+    auto started = start_server(opt.server, url);
+    if (!started) return failure(started.error().message);
+    http = std::move(started).value();
+    progress.message(fmt::format("dashboard and API on http://{}/",
+                                 opt.server.listen.substr(0, opt.server.listen.rfind(':')) + ":" +
+                                     std::to_string(http->port())));
+  }
+  process::WindowSink windows = [print = opt.print_windows,
+                                 srv = http.get()](const process::WindowSummary& w) {
+    if (srv != nullptr) srv->publish(w);
+    if (print) {
       std::fputs(process::to_json(w).c_str(), stdout);
       std::fputc('\n', stdout);
       std::fflush(stdout);
-    };
-  }
+    }
+  };
   pipeline::Pipeline pipe(config, &db, windows, clock);
 
   pipeline::IngestHooks hooks;
@@ -385,6 +397,7 @@ void add_run_command(CLI::App& root, int& exit_code) {
       ->capture_default_str()
       ->group("Processing");
   add_store_options(*cmd, opt->store);
+  add_server_options(*cmd, opt->server, true);
   cmd->add_option("--retention", opt->retention,
                   "How long each table keeps data, measured from the newest data (not the\n"
                   "wall clock); TABLE=AGE items, 0 = forever; items not given keep their default")
