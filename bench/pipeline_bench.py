@@ -48,7 +48,7 @@ def fresh(path):
 
 
 def ingest(flowlens, packets):
-    ds = compare.Dataset(f"bench-64b-50k-{compare.count_label(packets)}", "64b", packets, 50_000)
+    ds = compare.Dataset(f"64b-50k-{compare.count_label(packets)}", "64b", packets, 50_000)
     if not compare.ensure_dataset(flowlens, ds):
         return
     watch = fresh(OUT / "pipeline-watch")
