@@ -135,8 +135,9 @@ struct DecodeContext {
   }
   // Rebases an exporter-clock time and sanity-checks it (see ExportDecoder contract).
   int64_t fix_time(const DatagramHeader& h, int64_t t) {
-    t += h.time_shift_ns;
-    const bool before_2000 = t < kYear2000Ns;
+    // Saturating: damaged timestamps near the int64 limits must not overflow (fuzzer).
+    const bool overflow = __builtin_add_overflow(t, h.time_shift_ns, &t);
+    const bool before_2000 = overflow || t < kYear2000Ns;
     const bool far = h.receive_ns > 0 && (t > h.receive_ns + config.max_clock_skew_ns ||
                                           t < h.receive_ns - config.max_clock_skew_ns);
     if (before_2000 || far) [[unlikely]] {

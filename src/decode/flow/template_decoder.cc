@@ -114,6 +114,15 @@ struct Scratch {
   bool has_sampler = false, has_reverse = false;
 };
 
+// Milliseconds to ns, saturating: a 48-bit millisecond field (or system init time plus
+// uptime) times 1e6 overflows int64 for values past the year 2262, which only damaged or
+// hostile data carries (found by flow_netflow_v9_ipfix_fuzzer); the clock sanity check
+// then flags the record.
+int64_t ms_to_ns(uint64_t ms) {
+  constexpr uint64_t kMaxMs = static_cast<uint64_t>(INT64_MAX / 1'000'000);
+  return static_cast<int64_t>(std::min(ms, kMaxMs)) * 1'000'000;
+}
+
 int64_t ntp_to_ns(uint64_t v) {
   const int64_t sec = static_cast<int64_t>(v >> 32) - kNtpToUnixSec;
   const int64_t frac = static_cast<int64_t>(((v & 0xffffffffull) * 1'000'000'000ull) >> 32);
@@ -158,10 +167,10 @@ void apply_field(Scratch& s, FieldKind kind, const uint8_t* p, size_t n) {
       s.end_abs = static_cast<int64_t>(read_uint(p, n) & 0xffffffffull) * kNsPerSec;
       break;
     case FieldKind::kStartMs:
-      s.start_abs = static_cast<int64_t>(read_uint(p, n) & 0xffffffffffffull) * 1'000'000;
+      s.start_abs = ms_to_ns(read_uint(p, n) & 0xffffffffffffull);
       break;
     case FieldKind::kEndMs:
-      s.end_abs = static_cast<int64_t>(read_uint(p, n) & 0xffffffffffffull) * 1'000'000;
+      s.end_abs = ms_to_ns(read_uint(p, n) & 0xffffffffffffull);
       break;
     case FieldKind::kStartUs:
     case FieldKind::kStartNs: s.start_abs = ntp_to_ns(read_uint(p, n)); break;
@@ -250,7 +259,7 @@ int64_t event_time(const DatagramHeader& h, const DomainState* d, bool has_sw, u
       return h.export_ns - int64_t{ago} * 1'000'000;
     }
     if (d != nullptr && d->system_init_ms != 0) {
-      return (d->system_init_ms + static_cast<int64_t>(sw & 0xffffffffull)) * 1'000'000;
+      return ms_to_ns(static_cast<uint64_t>(d->system_init_ms) + (sw & 0xffffffffull));
     }
   }
   return 0;
