@@ -54,7 +54,7 @@ const handlers = {
     return [200, { from: iso(from * 1000), step_s: step, metric: q.get('metric') ?? 'bytes', resolution: 'window', series: [{ group: '', points }] }];
   },
   hosts() {
-    return [200, hosts.map((h, i) => ({ host: h, in_bytes: 9e6 / (i + 1), out_bytes: 3e6 / (i + 1) }))];
+    return [200, { hosts: hosts.map((h, i) => ({ host: h, in_bytes: 9e6 / (i + 1), out_bytes: 3e6 / (i + 1) })) }];
   },
   daily(q, host) {
     const r = range(q);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUrl, hintFor, liveUrl, normalizeFlow, pageToken } from './api';
+import { buildUrl, hintFor, liveUrl, localHostList, normalizeFlow, pageToken } from './api';
 
 describe('api helpers', () => {
   it('builds query strings without empty parameters', () => {
@@ -37,5 +37,20 @@ describe('normalizeFlow', () => {
   });
   it('fills what is missing instead of failing', () => {
     expect(normalizeFlow({ ip_proto: 17 })).toMatchObject({ ip_src: '', ip_proto: '17', bytes: 0, timestamp_start: '' });
+  });
+});
+
+describe('localHostList', () => {
+  const h = [{ host: '10.1.0.10', in_bytes: 5, out_bytes: 7 }, { host: '10.1.0.3', in_bytes: 1, out_bytes: 0 }];
+  it("reads the server's answer, which wraps the list in {hosts}", () => {
+    expect(localHostList({ hosts: h })).toEqual(h);
+  });
+  it('accepts a bare array and keeps the order (busiest first)', () => {
+    expect(localHostList(h)).toEqual(h);
+  });
+  it('gives an empty list for anything else instead of failing', () => {
+    expect(localHostList({})).toEqual([]);
+    expect(localHostList(null)).toEqual([]);
+    expect(localHostList({ hosts: [null, { in_bytes: 1 }, h[0]] })).toEqual([h[0]]);
   });
 });

@@ -93,6 +93,19 @@ export interface LocalHost {
   in_bytes: number;
   out_bytes: number;
 }
+/** What GET /api/v1/hosts answers: `{"hosts": [...]}`, busiest first. */
+export interface LocalHosts {
+  hosts: LocalHost[];
+}
+
+/**
+ * The host list of a /api/v1/hosts answer. The server wraps it (`{"hosts": [...]}`);
+ * a bare array (older mocks) is accepted too; anything else is an empty list.
+ */
+export function localHostList(answer: unknown): LocalHost[] {
+  const list = Array.isArray(answer) ? answer : (answer as Partial<LocalHosts> | null | undefined)?.hosts;
+  return Array.isArray(list) ? list.filter((h): h is LocalHost => !!h && typeof (h as LocalHost).host === 'string') : [];
+}
 
 /** An API failure with what the user can do about it. */
 export class ApiError extends Error {

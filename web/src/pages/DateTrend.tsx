@@ -2,7 +2,7 @@
 // with a host picker listing local hosts by traffic over the chosen range.
 
 import { useEffect, useMemo } from 'react';
-import type { HostDaily, LocalHost } from '../api';
+import { localHostList, type HostDaily, type LocalHosts } from '../api';
 import { Chart } from '../components/Chart';
 import { Empty, ErrorBox, Loading } from '../components/StatusBox';
 import { dateTrendOption } from '../charts/dateTrend';
@@ -19,18 +19,19 @@ interface Props {
 
 export function DateTrend({ state, setState, range, theme }: Props) {
   const rp = range ? { from: range.from, to: range.to } : {};
-  const hosts = useApi<LocalHost[]>(range ? '/api/v1/hosts' : null, { ...rp, limit: 100 });
+  const hosts = useApi<LocalHosts>(range ? '/api/v1/hosts' : null, { ...rp, limit: 100 });
+  const hostList = useMemo(() => (hosts.data ? localHostList(hosts.data) : undefined), [hosts.data]);
   const host = state.host;
   const daily = useApi<HostDaily>(range && host ? `/api/v1/hosts/${encodeURIComponent(host)}/daily` : null, rp);
 
   // No host chosen yet: take the busiest local host (URL replaced, not pushed).
   useEffect(() => {
-    if (!host && hosts.data && hosts.data.length > 0) setState({ ...state, host: hosts.data[0].host }, true);
-  }, [host, hosts.data, state, setState]);
+    if (!host && hostList && hostList.length > 0) setState({ ...state, host: hostList[0].host }, true);
+  }, [host, hostList, state, setState]);
 
   const days = useMemo(() => daily.data?.days ?? [], [daily.data]);
   const option = useMemo(() => dateTrendOption(days, state.dailyMetric), [days, state.dailyMetric]);
-  const inList = hosts.data?.some((h) => h.host === host);
+  const inList = hostList?.some((h) => h.host === host);
 
   return (
     <section className="date-trend">
@@ -39,14 +40,14 @@ export function DateTrend({ state, setState, range, theme }: Props) {
         <p className="muted">by traffic (in + out) in the range</p>
         {hosts.loading && <Loading what="local hosts" />}
         {hosts.error && <ErrorBox error={hosts.error} what="local hosts" />}
-        {hosts.data && hosts.data.length === 0 && (
+        {hostList && hostList.length === 0 && (
           <Empty>
             No local hosts in this range — are local networks configured (<code>--local-net</code>) and is{' '}
             <code>flowlens run</code> running? Try a longer range or <b>All data</b>.
           </Empty>
         )}
         <ul>
-          {hosts.data?.map((h) => (
+          {hostList?.map((h) => (
             <li key={h.host}>
               <button
                 type="button"
