@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, closedPoints, LiveClient, mergePoints, parseLiveMessage, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow } from './live';
+import { backoffDelayMs, closedPoints, fillGaps, LiveClient, mergePoints, parseLiveMessage, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow } from './live';
 
 const t0 = Date.UTC(2026, 10, 30, 16, 0, 0);
 const message = JSON.stringify({
@@ -123,5 +123,24 @@ describe('closedPoints', () => {
     const pts = [0, 10, 20].map((s) => ({ timeMs: t0 + s * 1000, seconds: 10, bytes: 1, packets: 1, flows: 1 }));
     expect(closedPoints(pts, t0 + 20_000).map((p) => p.timeMs - t0)).toEqual([0, 10_000]);
     expect(closedPoints(pts, t0 + 30_000)).toHaveLength(3);
+  });
+});
+
+describe('fillGaps', () => {
+  const at = (i: number, bytes: number, seconds = 10) => ({ timeMs: t0 + i * 10_000, seconds, bytes, packets: bytes / 10, flows: 1 });
+  const zero = (i: number) => ({ timeMs: t0 + i * 10_000, seconds: 10, bytes: 0, packets: 0, flows: 0 });
+  it('puts a zero point in every window without a message, so the line does not ramp across idle windows', () => {
+    expect(fillGaps([at(0, 100), at(3, 300)])).toEqual([at(0, 100), zero(1), zero(2), at(3, 300)]);
+  });
+  it('leaves consecutive windows, an empty list and a single point alone', () => {
+    expect(fillGaps([at(0, 1), at(1, 2), at(2, 3)])).toEqual([at(0, 1), at(1, 2), at(2, 3)]);
+    expect(fillGaps([])).toEqual([]);
+    expect(fillGaps([at(5, 1)])).toEqual([at(5, 1)]);
+  });
+  it('does not fill between points of different window lengths or gaps that are not whole windows', () => {
+    const other = { timeMs: t0 + 60_000, seconds: 60, bytes: 6, packets: 1, flows: 1 };
+    expect(fillGaps([at(0, 1), other])).toEqual([at(0, 1), other]);
+    const odd = { ...at(0, 1), timeMs: t0 + 25_000 };
+    expect(fillGaps([at(0, 1), odd])).toEqual([at(0, 1), odd]);
   });
 });

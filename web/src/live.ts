@@ -112,6 +112,30 @@ export function mergePoints(existing: RatePoint[], added: RatePoint[], keepMs: n
   return all.filter((p) => p.timeMs > newest - keepMs);
 }
 
+/**
+ * The points with a zero point for every window missing between two neighbours. The
+ * server sends nothing for a window without traffic (and the backfill's zeros end where
+ * it ends), so without these the line would ramp across idle windows as if there had
+ * been traffic. Only gaps that are whole windows of the neighbours' common length are
+ * filled; points must be sorted by time (as mergePoints returns them).
+ */
+export function fillGaps(points: RatePoint[]): RatePoint[] {
+  const out: RatePoint[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const prev = out[out.length - 1];
+    if (prev && prev.seconds === p.seconds) {
+      const stepMs = p.seconds * 1000;
+      const missing = (p.timeMs - prev.timeMs) / stepMs - 1;
+      if (Number.isInteger(missing) && missing > 0) {
+        for (let k = 1; k <= missing; k++) out.push({ timeMs: prev.timeMs + k * stepMs, seconds: p.seconds, bytes: 0, packets: 0, flows: 0 });
+      }
+    }
+    out.push(p);
+  }
+  return out;
+}
+
 /** Reconnect delay: 1 s, 2 s, 4 s ... capped at 30 s, with up to 20 % jitter. */
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(30_000, 1000 * 2 ** Math.max(0, Math.min(attempt, 15)));

@@ -7,7 +7,7 @@ import { Chart } from '../components/Chart';
 import { Empty, ErrorBox, Loading } from '../components/StatusBox';
 import { formatBitRate, formatBytes, formatCount, formatInteger, formatUtc, parseApiTime, toIsoSeconds } from '../format';
 import { useApi, type ConcreteRange, type Theme } from '../hooks';
-import { closedPoints, LiveClient, mergePoints, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow, type RatePoint } from '../live';
+import { closedPoints, fillGaps, LiveClient, mergePoints, timeseriesToPoints, windowToPoint, type LiveStatus, type LiveWindow, type RatePoint } from '../live';
 import { realtimeOption } from '../charts/realtime';
 
 const kKeepMs = 15 * 60_000;
@@ -120,7 +120,7 @@ export function Overview({ range, theme }: { range: ConcreteRange | null; theme:
     setPaused(!paused);
   };
 
-  const option = useMemo(() => realtimeOption(points), [points]);
+  const option = useMemo(() => realtimeOption(fillGaps(points)), [points]);
   const s = summary.data;
   const lastRate = last ? windowToPoint(last) : null;
   const lastSub = (v: number | undefined, f: (n: number) => string) => (last && v !== undefined ? `last window: ${f(v)}` : undefined);
