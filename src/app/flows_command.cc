@@ -11,6 +11,7 @@
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "capture/capture_reader.h"
+#include "decode/flow/replay_exports.h"
 #include "meter/aggregation.h"
 #include "meter/flow_meter.h"
 #include "model/flow_output.h"
@@ -20,6 +21,7 @@ namespace {
 
 struct FlowsOptions {
   std::vector<std::string> inputs;
+  std::vector<std::string> replay_exports;
   std::string aggregate{meter::kDefaultAggregate};
   std::vector<std::string> local_nets;
   double active_timeout_s = 1800;
@@ -32,7 +34,53 @@ struct FlowsOptions {
 
 int64_t seconds_to_ns(double s) { return static_cast<int64_t>(s * 1e9); }
 
+// Export datagrams inside captures: the records are flows already (one per exported flow),
+// so they are printed as decoded, with the chosen fields, not re-aggregated.
+int replay_flow_exports(const FlowsOptions& opt, FlowWriter& writer) {
+  decode::flow::ExportDecoder decoder;
+  decode::flow::ReplayStats total;
+  int exit_code = kExitOk;
+  for (const std::string& path : opt.replay_exports) {
+    auto stats = decode::flow::replay_exports(
+        path, decoder, [&writer](std::span<const FlowRecord> records) { writer.write(records); });
+    if (!stats) {
+      fmt::print(stderr, "flowlens flows: {}\n", stats.error().message);
+      exit_code = kExitInputErrors;
+      continue;
+    }
+    total.packets += stats->packets;
+    total.datagrams += stats->datagrams;
+    total.not_udp += stats->not_udp;
+    total.records += stats->records;
+  }
+  if (!writer.flush()) {
+    fmt::print(stderr, "flowlens flows: writing {}: I/O error\n",
+               opt.output.empty() ? std::string("standard output") : opt.output);
+    return kExitFailure;
+  }
+  std::string errors;
+  for (const auto& health : decoder.exporters()) {
+    for (size_t e = 0; e < health.errors.size(); ++e) {
+      if (health.errors[e] != 0) {
+        errors += fmt::format(" {}:{}={}", health.exporter.to_string(),
+                              error_name(static_cast<decode::flow::FlowDecodeError>(e)),
+                              health.errors[e]);
+      }
+    }
+  }
+  fmt::print(stderr,
+             "flowlens flows: {} file(s) replayed, {} packets, {} export datagrams ({} other "
+             "packets skipped), {} flow records from {} exporter(s); decode errors:{}\n",
+             opt.replay_exports.size(), total.packets, total.datagrams, total.not_udp,
+             total.records, decoder.exporters().size(), errors.empty() ? " none" : errors);
+  return exit_code;
+}
+
 int run_flows(const FlowsOptions& opt) {
+  if (opt.inputs.empty() && opt.replay_exports.empty()) {
+    fmt::print(stderr, "flowlens flows: --read FILE (or --replay-exports FILE) is required\n");
+    return kExitUsage;
+  }
   std::vector<IpNetwork> nets;
   for (const std::string& text : opt.local_nets) {
     auto net = IpNetwork::parse(text);
@@ -78,6 +126,9 @@ int run_flows(const FlowsOptions& opt) {
   }
 
   FlowWriter writer(out, aggregation->fields(), *format);
+  if (!opt.replay_exports.empty()) {
+    return replay_flow_exports(opt, writer);
+  }
   meter::FlowTableConfig table_config;
   table_config.max_flows = opt.max_flows;
   table_config.active_timeout_ns = seconds_to_ns(opt.active_timeout_s);
@@ -140,8 +191,16 @@ void add_flows_command(CLI::App& root, int& exit_code) {
       "flows",
       "Meter packets of capture files (pcap, pcapng) into flow records with pmacct's\n"
       "aggregation primitives and field names. Times are event times from the packets.");
-  cmd->add_option("-r,--read", opt->inputs, "Capture file(s) to read, in order ('-' = stdin)")
-      ->required();
+  auto* read = cmd->add_option("-r,--read", opt->inputs,
+                               "Capture file(s) to read, in order ('-' = stdin)");
+  auto* replay = cmd->add_option(
+      "--replay-exports", opt->replay_exports,
+      "Capture file(s) holding NetFlow v5/v9, IPFIX or sFlow export datagrams (any UDP\n"
+      "port): decode them as `flowlens collect` would have at the packet times and print\n"
+      "one line per exported flow record (not re-aggregated: --aggregate only picks the\n"
+      "fields printed; timeouts do not apply)");
+  read->excludes(replay);
+  replay->excludes(read);
   cmd->add_option("--aggregate", opt->aggregate,
                   "Comma-separated pmacct primitives: src_host, dst_host, src_net[/V4[/V6]],\n"
                   "dst_net[/V4[/V6]] (default /24 and /64), src_port, dst_port, proto, tos,\n"
