@@ -222,9 +222,21 @@ def main():
     ap.add_argument("--flowlens", required=True)
     ap.add_argument("--testdata", required=True)
     args = ap.parse_args()
+    for bad in (["--listen", "tcp://127.0.0.1:1"], ["--listen", "udp://127.0.0.1:1", "--sampling",
+                "10.0.0.0/8=x"], ["--listen", "udp://127.0.0.1:1", "--format", "xml"]):
+        p = subprocess.run([args.flowlens, "collect", *bad], capture_output=True, text=True)
+        check(f"collect {' '.join(bad)} is a usage error (2) with a message",
+              p.returncode == 2 and "flowlens collect:" in p.stderr, f"rc={p.returncode} {p.stderr}")
     if not os.path.isdir(args.testdata):
         print(f"SKIP: testdata not found at {args.testdata}")
         return 77
+    nfv5 = os.path.join(args.testdata, "flows", "nfv5.pcap")
+    p = subprocess.run([args.flowlens, "flows", "--replay-exports", nfv5, "--format", "jsonl"],
+                       capture_output=True, text=True)
+    m = re.search(r"(\d+) flow records", p.stderr)
+    check("flows --replay-exports prints one line per exported record",
+          p.returncode == 0 and m is not None and int(m.group(1)) > 0 and
+          len(p.stdout.splitlines()) == int(m.group(1)), f"rc={p.returncode} {p.stderr}")
     missing = [t for t in ("softflowd", "nfcapd", "nfdump") if shutil.which(t) is None]
     if "softflowd" in missing:
         print("SKIP: softflowd not installed (scripts/install-deps.sh)")
