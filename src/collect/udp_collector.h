@@ -69,7 +69,8 @@ struct CollectorStats {
   uint64_t records = 0;         // FlowRecords produced
   uint64_t truncated = 0;       // longer than max_datagram_bytes, not decoded
   uint64_t receive_errors = 0;  // recvmmsg/poll failures other than EAGAIN/EINTR
-  uint64_t kernel_drops = 0;    // SO_RXQ_OVFL: datagrams the kernel dropped (buffer full)
+  uint64_t kernel_drops = 0;    // datagrams the kernel dropped (buffer full): SO_RXQ_OVFL,
+                                // or /proc/net/udp* when it has seen more
   uint64_t batches = 0;         // recvmmsg calls that returned datagrams
   std::array<uint64_t, decode::flow::kFlowDecodeErrorCount> decode_errors{};  // all exporters
 };

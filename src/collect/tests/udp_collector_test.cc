@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -47,6 +48,13 @@ class Records {
   bool wait_for(size_t n) {
     std::unique_lock lock(mutex_);
     return changed_.wait_until(lock, Clk::now() + kDeadline, [&] { return records_.size() >= n; });
+  }
+  bool wait_for_source(const IpAddress& src, Clk::duration timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_until(lock, Clk::now() + timeout, [&] {
+      return std::any_of(records_.begin(), records_.end(),
+                         [&](const FlowRecord& r) { return r.src == src; });
+    });
   }
   std::vector<FlowRecord> take() {
     std::lock_guard lock(mutex_);
@@ -405,6 +413,66 @@ TEST(UdpCollector, StopReturnsPromptlyIdleAndUnderLoad) {
   sending = false;
   flood.join();
   EXPECT_GT(seen.load(), 0u);
+}
+
+TEST(UdpCollector, CountsEveryDatagramTheKernelDropsWhenTheBufferIsFull) {
+  // The sink blocks the only worker on its first batch, a small buffer overflows, then the
+  // worker drains it. Every datagram sent is either received or counted as dropped, also
+  // the drops after the last queued datagram (from /proc/net/udp, not SO_RXQ_OVFL).
+  std::mutex gate_mutex;
+  std::condition_variable gate;
+  bool open = false;
+  bool first = true;
+  Records got;
+  RecordSink collect = got.sink();
+  UdpCollectorConfig config = loopback_config(1);
+  config.receive_buffer_bytes = 16 * 1024;
+  config.batch_datagrams = 1;
+  UdpCollector collector(config, [&](std::span<const FlowRecord> records) {
+    {
+      std::unique_lock lock(gate_mutex);
+      if (first) {
+        first = false;
+        gate.wait(lock, [&] { return open; });
+      }
+    }
+    collect(records);
+  });
+  ASSERT_TRUE(collector.start().ok());
+  Sender sender(*IpAddress::parse("127.0.0.1"), collector.bound_ports()[0]);
+  ASSERT_TRUE(sender.ok());
+  constexpr int kSent = 200;
+  for (int i = 0; i < kSent; ++i) {
+    ASSERT_TRUE(sender.send(v5_datagram(30, 0)));
+  }
+  {
+    std::lock_guard lock(gate_mutex);
+    open = true;
+  }
+  gate.notify_all();
+  // Once the queue is drained a marker gets through; records arrive in order, so when it
+  // is seen everything before it has been counted.
+  auto marker = v5_datagram(1, 0);
+  marker[24] = 192;  // first record's source: 192.0.0.0
+  const IpAddress marker_src = *IpAddress::parse("192.0.0.0");
+  // A marker sent while the queue is still full is dropped (and counted): send another.
+  bool seen = false;
+  uint64_t markers = 0;
+  for (int attempt = 0; attempt < 100 && !seen; ++attempt) {
+    ASSERT_TRUE(sender.send(marker));
+    ++markers;
+    seen = got.wait_for_source(marker_src, std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(seen);
+  // Markers sent after the one seen may still be in flight: wait for all to be counted.
+  const auto deadline = Clk::now() + kDeadline;
+  CollectorStats s = collector.stats();
+  while (s.datagrams + s.kernel_drops < kSent + markers && Clk::now() < deadline) {
+    (void)collector.wait_for_datagrams(s.datagrams + 1, Clk::now() + std::chrono::milliseconds(50));
+    s = collector.stats();
+  }
+  EXPECT_GT(s.kernel_drops, 0u);
+  EXPECT_EQ(s.datagrams + s.kernel_drops, kSent + markers);
 }
 
 TEST(UdpCollector, MergesTheHealthOfOneExporterSeenByTwoWorkers) {
