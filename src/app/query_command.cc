@@ -17,6 +17,7 @@
 #include "core/json_writer.h"
 #include "model/flow_output.h"
 #include "store/flow_store.h"
+#include "store/query_text.h"
 #include "store/query.h"
 
 namespace flowlens::app {
@@ -63,26 +64,6 @@ void print_error(std::string_view what, const std::string& message) {
   fmt::print(stderr, "flowlens query {}: {}\n", what, message);
 }
 
-std::optional<uint8_t> parse_proto(std::string_view text) {
-  static constexpr std::pair<std::string_view, uint8_t> kNames[] = {
-      {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50}, {"ipv6-icmp", 58},
-      {"icmpv6", 58}, {"sctp", 132}};
-  for (const auto& [name, value] : kNames) {
-    if (text == name) return value;
-  }
-  unsigned v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v > 255) return std::nullopt;
-  return static_cast<uint8_t>(v);
-}
-
-std::optional<store::Metric> parse_metric(std::string_view t) {
-  if (t == "bytes") return store::Metric::kBytes;
-  if (t == "packets") return store::Metric::kPackets;
-  if (t == "flows") return store::Metric::kFlows;
-  return std::nullopt;
-}
-
 // Resolves --from/--to (default: everything the store holds) and the filters.
 std::optional<Parsed> parse_common(std::string_view what, const QueryOptions& o,
                                    store::FlowStore& db) {
@@ -122,9 +103,9 @@ std::optional<Parsed> parse_common(std::string_view what, const QueryOptions& o,
     return std::nullopt;
   }
   if (!o.proto.empty()) {
-    p.filter.ip_proto = parse_proto(o.proto);
+    p.filter.ip_proto = store::parse_ip_proto(o.proto);
     if (!p.filter.ip_proto) {
-      print_error(what, fmt::format("--proto '{}': expected tcp, udp, icmp, ... or 0-255", o.proto));
+      print_error(what, fmt::format("--proto '{}': expected {}", o.proto, store::kIpProtoChoices));
       return std::nullopt;
     }
   }
@@ -177,14 +158,12 @@ int run_timeseries(const QueryOptions& o) {
   q.from_ns = p->from_ns;
   q.to_ns = p->to_ns;
   q.filter = p->filter;
-  const auto metric = parse_metric(o.metric);
-  if (!metric) return print_error("timeseries", "--metric: expected bytes, packets or flows"), kExitUsage;
+  const auto metric = store::parse_metric(o.metric);
+  if (!metric) return print_error("timeseries", fmt::format("--metric '{}': expected {}", o.metric, store::kMetricChoices)), kExitUsage;
   q.metric = *metric;
-  if (o.group_by == "none") q.group_by = store::Dimension::kNone;
-  else if (o.group_by == "proto") q.group_by = store::Dimension::kProto;
-  else if (o.group_by == "direction") q.group_by = store::Dimension::kDirection;
-  else if (o.group_by == "port") q.group_by = store::Dimension::kPort;
-  else return print_error("timeseries", fmt::format("--group-by '{}': expected none, proto, direction or port", o.group_by)), kExitUsage;
+  const auto group = store::parse_series_group(o.group_by);
+  if (!group) return print_error("timeseries", fmt::format("--group-by '{}': expected {}", o.group_by, store::kSeriesGroupChoices)), kExitUsage;
+  q.group_by = *group;
   const int64_t window = db.value()->window_ns();
   if (o.step.empty()) {
     // About 100 points, in whole windows / minutes / hours / days.
@@ -289,16 +268,12 @@ int run_top(const QueryOptions& o) {
   q.to_ns = p->to_ns;
   q.filter = p->filter;
   q.limit = o.limit;
-  const auto metric = parse_metric(o.metric);
-  if (!metric) return print_error("top", "--metric: expected bytes, packets or flows"), kExitUsage;
+  const auto metric = store::parse_metric(o.metric);
+  if (!metric) return print_error("top", fmt::format("--metric '{}': expected {}", o.metric, store::kMetricChoices)), kExitUsage;
   q.metric = *metric;
-  if (o.by == "src-host") q.dimension = store::Dimension::kSrcHost;
-  else if (o.by == "dst-host") q.dimension = store::Dimension::kDstHost;
-  else if (o.by == "proto") q.dimension = store::Dimension::kProto;
-  else if (o.by == "port") q.dimension = store::Dimension::kPort;
-  else if (o.by == "src-port") q.dimension = store::Dimension::kSrcPort;
-  else if (o.by == "dst-port") q.dimension = store::Dimension::kDstPort;
-  else return print_error("top", fmt::format("--by '{}': expected src-host, dst-host, proto, port, src-port or dst-port", o.by)), kExitUsage;
+  const auto dimension = store::parse_top_dimension(o.by);
+  if (!dimension) return print_error("top", fmt::format("--by '{}': expected {}", o.by, store::kTopDimensionChoices)), kExitUsage;
+  q.dimension = *dimension;
   auto r = db.value()->top(q);
   if (!r) return print_error("top", r.error().message), kExitUsage;
   if (o.json) {
@@ -342,11 +317,9 @@ int run_flows_query(const QueryOptions& o) {
   }
   q.limit = o.flows_limit;
   q.cursor = o.cursor;
-  if (o.sort == "start") q.sort = store::FlowSort::kStartAsc;
-  else if (o.sort == "-start") q.sort = store::FlowSort::kStartDesc;
-  else if (o.sort == "bytes") q.sort = store::FlowSort::kBytesDesc;
-  else if (o.sort == "packets") q.sort = store::FlowSort::kPacketsDesc;
-  else return print_error("flows", fmt::format("--sort '{}': expected start, -start, bytes or packets", o.sort)), kExitUsage;
+  const auto sort = store::parse_flow_sort(o.sort);
+  if (!sort) return print_error("flows", fmt::format("--sort '{}': expected {}", o.sort, store::kFlowSortChoices)), kExitUsage;
+  q.sort = *sort;
   const auto format = parse_flow_output_format(o.json ? "jsonl" : o.format);
   if (!format) return print_error("flows", fmt::format("--format '{}': expected jsonl, csv or table", o.format)), kExitUsage;
   auto r = db.value()->flows(q);

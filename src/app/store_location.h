@@ -32,10 +32,7 @@ struct StoreLocation {
 
 // Totals and extent of everything stored, read from day rollups (a day-aligned range):
 // never a scan of the raw flows.
-inline Result<store::SummaryResult> whole_store_summary(store::FlowStore& db) {
-  constexpr int64_t kDay = int64_t{86400} * 1'000'000'000;
-  return db.summary(bucket_start(INT64_MIN / 4, kDay), bucket_start(INT64_MAX / 4, kDay));
-}
+using store::whole_store_summary;
 
 inline void add_store_options(CLI::App& cmd, StoreLocation& loc) {
   cmd.add_option("--store", loc.store_url,

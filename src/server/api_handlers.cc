@@ -10,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "server/request_params.h"
+#include "store/query_text.h"
 
 namespace flowlens::server {
 namespace {
@@ -26,33 +27,6 @@ struct BadParam {
 
 template <typename T>
 using Parsed = std::variant<T, BadParam>;
-
-constexpr std::pair<std::string_view, uint8_t> kProtoNames[] = {
-    {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50}, {"icmpv6", 58},
-    {"ipv6-icmp", 58}, {"sctp", 132}};
-
-std::optional<uint8_t> parse_proto(std::string_view text) {
-  for (const auto& [name, value] : kProtoNames) {
-    if (text == name) return value;
-  }
-  const auto v = parse_uint(text, 255);
-  if (!v) return std::nullopt;
-  return static_cast<uint8_t>(*v);
-}
-
-std::string proto_name(uint8_t p) {
-  for (const auto& [name, value] : kProtoNames) {
-    if (value == p) return std::string(name);
-  }
-  return std::to_string(p);
-}
-
-std::optional<store::Metric> parse_metric(std::string_view t) {
-  if (t == "bytes") return store::Metric::kBytes;
-  if (t == "packets") return store::Metric::kPackets;
-  if (t == "flows") return store::Metric::kFlows;
-  return std::nullopt;
-}
 
 // The request's parameters, checked against what the endpoint accepts.
 class Params {
@@ -104,7 +78,7 @@ Parsed<Range> parse_range(const Params& p, store::FlowStore& db) {
   const std::string* to = p.get("to");
   std::optional<store::SummaryResult> extent;
   if (!from || !to) {
-    auto s = db.summary(INT64_MIN / 2, INT64_MAX / 2);
+    auto s = store::whole_store_summary(db);
     if (!s) return BadParam{"from", s.error().message};
     extent = s.value();
   }
@@ -131,8 +105,8 @@ Parsed<Range> parse_range(const Params& p, store::FlowStore& db) {
 Parsed<store::Filter> parse_filter(const Params& p) {
   store::Filter f;
   if (const auto* v = p.get("proto")) {
-    f.ip_proto = parse_proto(*v);
-    if (!f.ip_proto) return BadParam{"proto", "expected tcp, udp, icmp, icmpv6, gre, esp, sctp or 0-255"};
+    f.ip_proto = store::parse_ip_proto(*v);
+    if (!f.ip_proto) return BadParam{"proto", fmt::format("expected {}", store::kIpProtoChoices)};
   }
   for (const auto& [name, slot] : {std::pair{"host", &f.host}, std::pair{"src_host", &f.src_host},
                                    std::pair{"dst_host", &f.dst_host}}) {
@@ -204,16 +178,14 @@ ApiResponse timeseries(std::string_view query, store::FlowStore& db) {
   }
   store::TimeseriesQuery q;
   if (const auto* v = p.get("metric")) {
-    const auto m = parse_metric(*v);
-    if (!m) return bad({"metric", "expected bytes, packets or flows"});
+    const auto m = store::parse_metric(*v);
+    if (!m) return bad({"metric", fmt::format("expected {}", store::kMetricChoices)});
     q.metric = *m;
   }
   if (const auto* v = p.get("group_by")) {
-    if (*v == "none") q.group_by = store::Dimension::kNone;
-    else if (*v == "proto") q.group_by = store::Dimension::kProto;
-    else if (*v == "direction") q.group_by = store::Dimension::kDirection;
-    else if (*v == "port") q.group_by = store::Dimension::kPort;
-    else return bad({"group_by", "expected none, proto, direction or port"});
+    const auto g = store::parse_series_group(*v);
+    if (!g) return bad({"group_by", fmt::format("expected {}", store::kSeriesGroupChoices)});
+    q.group_by = *g;
   }
   FLOWLENS_TRY_PARSE(filter, parse_filter(p));
   q.filter = filter;
@@ -307,17 +279,13 @@ ApiResponse top(std::string_view query, store::FlowStore& db) {
   }
   store::TopQuery q;
   if (const auto* v = p.get("dimension")) {
-    if (*v == "src-host") q.dimension = store::Dimension::kSrcHost;
-    else if (*v == "dst-host") q.dimension = store::Dimension::kDstHost;
-    else if (*v == "proto") q.dimension = store::Dimension::kProto;
-    else if (*v == "port") q.dimension = store::Dimension::kPort;
-    else if (*v == "src-port") q.dimension = store::Dimension::kSrcPort;
-    else if (*v == "dst-port") q.dimension = store::Dimension::kDstPort;
-    else return bad({"dimension", "expected src-host, dst-host, proto, port, src-port or dst-port"});
+    const auto d = store::parse_top_dimension(*v);
+    if (!d) return bad({"dimension", fmt::format("expected {}", store::kTopDimensionChoices)});
+    q.dimension = *d;
   }
   if (const auto* v = p.get("metric")) {
-    const auto m = parse_metric(*v);
-    if (!m) return bad({"metric", "expected bytes, packets or flows"});
+    const auto m = store::parse_metric(*v);
+    if (!m) return bad({"metric", fmt::format("expected {}", store::kMetricChoices)});
     q.metric = *m;
   }
   FLOWLENS_TRY_PARSE(limit, parse_limit(p, 10, 10'000));
@@ -356,11 +324,9 @@ ApiResponse flows(std::string_view query, store::FlowStore& db) {
   }
   store::FlowsQuery q;
   if (const auto* v = p.get("sort")) {
-    if (*v == "start") q.sort = store::FlowSort::kStartAsc;
-    else if (*v == "-start") q.sort = store::FlowSort::kStartDesc;
-    else if (*v == "bytes") q.sort = store::FlowSort::kBytesDesc;
-    else if (*v == "packets") q.sort = store::FlowSort::kPacketsDesc;
-    else return bad({"sort", "expected start, -start, bytes or packets"});
+    const auto o = store::parse_flow_sort(*v);
+    if (!o) return bad({"sort", fmt::format("expected {}", store::kFlowSortChoices)});
+    q.sort = *o;
   }
   FLOWLENS_TRY_PARSE(limit, parse_limit(p, 100, store::kMaxFlowsLimit));
   q.limit = limit;
@@ -384,7 +350,7 @@ ApiResponse flows(std::string_view query, store::FlowStore& db) {
         .member("dst", f.dst.to_string())
         .member("src_port", uint64_t{f.src_port})
         .member("dst_port", uint64_t{f.dst_port})
-        .member("proto", proto_name(f.ip_proto))
+        .member("proto", store::ip_proto_name(f.ip_proto))
         .member("ip_proto", uint64_t{f.ip_proto})
         .member("direction", to_string(f.direction));
     write_counters(w, Counters3{f.bytes, f.packets, f.flows});

@@ -14,6 +14,11 @@ Result<std::unique_ptr<FlowStore>> FlowStore::open(std::string_view url, int64_t
   return Error{fmt::format("store URL '{}': unknown scheme; supported: sqlite://PATH", url)};
 }
 
+Result<SummaryResult> whole_store_summary(FlowStore& db) {
+  constexpr int64_t kDay = int64_t{86400} * 1'000'000'000;
+  return db.summary(bucket_start(INT64_MIN / 4, kDay), bucket_start(INT64_MAX / 4, kDay));
+}
+
 std::string_view to_string(Metric m) {
   switch (m) {
     case Metric::kBytes: return "bytes";

@@ -100,4 +100,8 @@ class FlowStore {
   virtual int64_t window_ns() const = 0;
 };
 
+// summary() of everything the store holds (first_ns/last_ns give its extent). The range
+// is day-aligned so the totals come from day rollups, never from a raw-flow scan.
+Result<SummaryResult> whole_store_summary(FlowStore& db);
+
 }  // namespace flowlens::store
