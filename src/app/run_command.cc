@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -53,7 +54,7 @@ struct RunOptions {
   uint32_t demo_local_hosts = 12;
   std::string demo_local_net = "10.1.0.0/24";
   std::string window = "10s";
-  std::string allowed_lateness = "5s";
+  std::string allowed_lateness;  // "" = 5s for files, 0s for live sources
   std::vector<std::string> local_nets;
   uint32_t top_n = 10;
   size_t max_flows = 4'000'000;
@@ -104,6 +105,7 @@ int run(const RunOptions& opt) {
   const bool demo = opt.demo || kinds == 0;
 
   pipeline::PipelineConfig config;
+  config.async_commits = true;  // SQLite work on its own thread, beside reading and metering
   const auto window = parse_duration(opt.window);
   if (!window || *window < 1'000'000'000 || *window > 3600LL * 1'000'000'000 ||
       (60LL * 1'000'000'000) % *window != 0) {
@@ -113,7 +115,13 @@ int run(const RunOptions& opt) {
         opt.window));
   }
   config.window_ns = *window;
-  const auto lateness = parse_duration(opt.allowed_lateness);
+  // Live sources (capture, demo) already cut windows 0.5 s behind the clock for packets
+  // in flight; waiting longer only delays the live chart (issue 4: a packet's window
+  // must reach the browser within window + 1 s). Files can be out of order by more.
+  const bool live_source = !opt.interfaces.empty() || demo;
+  const std::string lateness_text =
+      !opt.allowed_lateness.empty() ? opt.allowed_lateness : (live_source ? "0s" : "5s");
+  const auto lateness = parse_duration(lateness_text);
   if (!lateness) return usage_error(fmt::format("--allowed-lateness {}: expected a duration like 5s", opt.allowed_lateness));
   config.allowed_lateness_ns = *lateness;
   auto nets = parse_networks(opt.local_nets, "--local-net");
@@ -254,6 +262,17 @@ int run(const RunOptions& opt) {
     Status err = Status::Ok();
     code = live_loop(pipe, clock, [&] {
       const size_t n = cap.value()->read_batch(batch, 100);
+      if (n == 0) {
+        // An interface that fails (unplugged, taken down) is dropped by LiveCapture; with
+        // none left read_batch would return at once forever.
+        const auto st = cap.value()->stats();
+        if (std::all_of(st.begin(), st.end(), [](const auto& i) { return !i.error.empty(); })) {
+          std::vector<std::string> why;
+          for (const auto& i : st) why.push_back(i.name + ": " + i.error);
+          err = Error{fmt::format("no interface left to capture on ({})", fmt::join(why, "; "))};
+          return false;
+        }
+      }
       Status s = pipe.add_packets(std::span(batch.data(), n));
       if (!s) {
         err = s;
@@ -383,8 +402,8 @@ void add_run_command(CLI::App& root, int& exit_code) {
       ->group("Processing");
   cmd->add_option("--allowed-lateness", opt->allowed_lateness,
                   "How long a window waits for late records before its summary is final\n"
-                  "(later records still update the stored rollups)")
-      ->capture_default_str()
+                  "(later records still update the stored rollups). Default: 5s for -r and\n"
+                  "--watch; 0s for -i and --demo, which already wait 0.5 s for packets in flight")
       ->group("Processing");
   cmd->add_option("--local-net", opt->local_nets,
                   "Local network(s), CIDR: in/out per local host and network")

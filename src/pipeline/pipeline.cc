@@ -37,6 +37,7 @@ Pipeline::Pipeline(const PipelineConfig& config, store::FlowStore* store,
   meter_ = std::make_unique<meter::FlowMeter>(meter::Aggregation(), table,
                                               [this](FlowBatch batch) { on_records(batch); });
   last_commit_wall_ns_ = clock_.now_ns();
+  if (config.async_commits && store_ != nullptr) writer_ = std::make_unique<StoreWriter>(*store_);
 }
 
 Pipeline::~Pipeline() = default;
@@ -76,6 +77,24 @@ Status Pipeline::maybe_commit(const store::SourceCheckpoint* checkpoint, bool fo
 
 Status Pipeline::commit(int64_t now_ns) {
   RollupDelta rollups = processor_.take_rollups();
+  if (writer_ != nullptr) {
+    if (fed_ > 0 || !rollups.empty() || last_flush_checkpoint_) {
+      // Hand pending_[0, fed_) over without copying it; what was metered since the flush
+      // point stays pending in a recycled buffer.
+      std::vector<FlowRecord> rest = writer_->take_buffer();
+      rest.assign(pending_.begin() + static_cast<ptrdiff_t>(fed_), pending_.end());
+      pending_.resize(fed_);
+      CommitJob job{std::move(pending_), std::move(rollups), std::move(last_flush_checkpoint_)};
+      pending_ = std::move(rest);
+      Status s = writer_->submit(std::move(job));
+      if (!s) return s;
+      ++counters_.commits;
+    }
+    fed_ = 0;
+    last_flush_checkpoint_.reset();
+    last_commit_wall_ns_ = now_ns;
+    return Status::Ok();
+  }
   if (store_ != nullptr) {
     store::WriteBatch batch;
     batch.flows = std::span<const FlowRecord>(pending_.data(), fed_);
@@ -94,7 +113,11 @@ Status Pipeline::commit(int64_t now_ns) {
   return Status::Ok();
 }
 
-Status Pipeline::commit_to_last_flush() { return commit(clock_.now_ns()); }
+Status Pipeline::commit_to_last_flush() {
+  Status s = commit(clock_.now_ns());
+  if (!s) return s;
+  return writer_ != nullptr ? writer_->drain() : Status::Ok();
+}
 
 Status Pipeline::add_packets(std::span<const capture::PacketRecord> packets,
                              const capture::FileIdentity* file) {
@@ -160,7 +183,13 @@ Status Pipeline::end_file(const capture::FileIdentity* file, uint64_t final_offs
 }
 
 Status Pipeline::advance_to(int64_t event_ns) {
-  if (next_boundary_ns_ == INT64_MIN || event_ns < next_boundary_ns_) return Status::Ok();
+  if (next_boundary_ns_ == INT64_MIN || event_ns < next_boundary_ns_) {
+    // Inside the current window: the meter holds only its flows, so earlier windows have
+    // all their records in the processor and may close now (without this a window closed
+    // only once the next one was flushed, a whole window later on a busy link).
+    processor_.advance_to(event_ns);
+    return Status::Ok();
+  }
   flush_meter();
   next_boundary_ns_ = bucket_start(event_ns, config_.window_ns) + config_.window_ns;
   processor_.advance_to(event_ns);
@@ -170,7 +199,9 @@ Status Pipeline::advance_to(int64_t event_ns) {
 Status Pipeline::finish() {
   flush_meter();
   processor_.finish();
-  return maybe_commit(nullptr, true);
+  Status s = maybe_commit(nullptr, true);
+  if (!s) return s;
+  return writer_ != nullptr ? writer_->drain() : Status::Ok();
 }
 
 }  // namespace flowlens::pipeline

@@ -20,7 +20,9 @@
 //    flush are dropped and counted (fragment_counters().orphaned).
 //
 // Not thread-safe: one thread drives a Pipeline. Errors from the store stop the pipeline
-// (the caller exits; nothing uncommitted was acknowledged).
+// (the caller exits; nothing uncommitted was acknowledged). With async_commits the store
+// work runs on a writer thread beside the caller's (same commits, same order; an error
+// surfaces at the next commit or at finish()).
 
 #include <cstdint>
 #include <memory>
@@ -33,6 +35,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "meter/flow_meter.h"
+#include "pipeline/store_writer.h"
 #include "model/flow_record.h"
 #include "process/stream_processor.h"
 #include "store/flow_store.h"
@@ -48,6 +51,10 @@ struct PipelineConfig {
   size_t commit_records = 256 * 1024;         // commit at the first flush after this many
   int64_t commit_interval_ns = 1'000'000'000; // ... or this much wall time since the last
   size_t max_pending_records = 1024 * 1024;   // flush mid-window beyond this (memory bound)
+  // Commits go to a StoreWriter thread (store_writer.h) instead of being written by the
+  // caller's thread; finish() and commit_to_last_flush() wait for them. The store may
+  // then be used by the caller only before the first packet and after finish().
+  bool async_commits = false;
 };
 
 struct PipelineCounters {
@@ -106,6 +113,7 @@ class Pipeline {
   Clock& clock_;
   process::StreamProcessor processor_;
   std::unique_ptr<meter::FlowMeter> meter_;
+  std::unique_ptr<StoreWriter> writer_;  // async_commits only; destroyed (drained) first
   std::vector<FlowRecord> pending_;  // [0, fed_) are flushed and given to the processor
   size_t fed_ = 0;
   std::optional<store::SourceCheckpoint> last_flush_checkpoint_;

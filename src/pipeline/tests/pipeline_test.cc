@@ -27,8 +27,27 @@ constexpr int64_t kWindow = 10 * kSecond;
 using Key = std::tuple<int64_t, IpAddress, IpAddress, uint16_t, uint16_t, uint8_t>;
 using Totals = std::map<Key, std::pair<uint64_t, uint64_t>>;
 
+// A store that only takes writes (the pipeline never queries).
+class WriteOnlyStore : public store::FlowStore {
+ public:
+  Result<std::vector<store::SourceCheckpoint>> checkpoints() override { return Error{"unused"}; }
+  Result<store::RetentionReport> apply_retention(const store::RetentionPolicy&, int64_t) override {
+    return Error{"unused"};
+  }
+  Result<store::StoreStats> stats() override { return Error{"unused"}; }
+  Result<store::TimeseriesResult> timeseries(const store::TimeseriesQuery&) override { return Error{"unused"}; }
+  Result<store::HostDailyResult> host_daily(const store::HostDailyQuery&) override { return Error{"unused"}; }
+  Result<store::TopResult> top(const store::TopQuery&) override { return Error{"unused"}; }
+  Result<store::FlowsResult> flows(const store::FlowsQuery&) override { return Error{"unused"}; }
+  Result<std::vector<store::LocalHost>> local_hosts(const store::LocalHostsQuery&) override {
+    return Error{"unused"};
+  }
+  Result<store::SummaryResult> summary(int64_t, int64_t) override { return Error{"unused"}; }
+  int64_t window_ns() const override { return kWindow; }
+};
+
 // Remembers every committed transaction, in order.
-class MemoryStore final : public store::FlowStore {
+class MemoryStore final : public WriteOnlyStore {
  public:
   struct Commit {
     std::vector<FlowRecord> flows;
@@ -45,20 +64,6 @@ class MemoryStore final : public store::FlowStore {
     commits.push_back(std::move(c));
     return Status::Ok();
   }
-  Result<std::vector<store::SourceCheckpoint>> checkpoints() override { return Error{"unused"}; }
-  Result<store::RetentionReport> apply_retention(const store::RetentionPolicy&, int64_t) override {
-    return Error{"unused"};
-  }
-  Result<store::StoreStats> stats() override { return Error{"unused"}; }
-  Result<store::TimeseriesResult> timeseries(const store::TimeseriesQuery&) override { return Error{"unused"}; }
-  Result<store::HostDailyResult> host_daily(const store::HostDailyQuery&) override { return Error{"unused"}; }
-  Result<store::TopResult> top(const store::TopQuery&) override { return Error{"unused"}; }
-  Result<store::FlowsResult> flows(const store::FlowsQuery&) override { return Error{"unused"}; }
-  Result<std::vector<store::LocalHost>> local_hosts(const store::LocalHostsQuery&) override {
-    return Error{"unused"};
-  }
-  Result<store::SummaryResult> summary(int64_t, int64_t) override { return Error{"unused"}; }
-  int64_t window_ns() const override { return kWindow; }
 };
 
 Totals totals_of(const std::vector<MemoryStore::Commit>& commits) {
@@ -127,10 +132,12 @@ class PipelineTest : public ::testing::Test {
   }
 
   // Feeds packets with file_offset >= from_offset through a new pipeline into `store`,
-  // in batches of `batch` packets.
-  void ingest(MemoryStore& store, uint64_t from_offset, size_t commit_records) {
+  // in batches of 333 packets.
+  void ingest(MemoryStore& store, uint64_t from_offset, size_t commit_records,
+              bool async_commits = false) {
     ManualClock clock;
     PipelineConfig config;
+    config.async_commits = async_commits;
     config.window_ns = kWindow;
     config.commit_records = commit_records;
     config.commit_interval_ns = INT64_MAX;
@@ -260,6 +267,132 @@ TEST_F(PipelineTest, AnInterruptedRunCommitsOnlyUpToItsLastFlushPoint) {
   MemoryStore clean;
   ingest(clean, 0, 1);
   EXPECT_EQ(totals_of(store.commits), totals_of(clean.commits));
+}
+
+TEST_F(PipelineTest, AQuietAdvanceInsideTheNextWindowClosesThePreviousOne) {
+  packets_ = read_all();
+  const int64_t w0 = bucket_start(packets_.front().record.time_ns(), kWindow);
+  const int64_t w1 = w0 + kWindow;
+  std::vector<capture::PacketRecord> records;  // window 0 and the first packets of window 1
+  for (const Packet& p : packets_) {
+    if (p.record.time_ns() < w1 + kSecond / 2) records.push_back(p.record);
+  }
+  ASSERT_GT(records.back().time_ns(), w1);
+  ManualClock clock;
+  PipelineConfig config;
+  config.window_ns = kWindow;
+  config.allowed_lateness_ns = 0;
+  MemoryStore store;
+  std::vector<int64_t> closed;
+  Pipeline pipe(config, &store, [&](const process::WindowSummary& w) { closed.push_back(w.start_ns); },
+                clock);
+  ASSERT_TRUE(pipe.add_packets(records).ok());
+  EXPECT_TRUE(closed.empty());  // window 0's records were flushed, but nothing said time moved on
+  // Live capture on a link that went quiet: the clock moves inside window 1.
+  ASSERT_TRUE(pipe.advance_to(w1 + kSecond).ok());
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0], w0);
+  ASSERT_TRUE(pipe.finish().ok());
+  EXPECT_EQ(closed.size(), 2u);
+}
+
+// Rollup rows of every resolution, summed per (resolution, bucket).
+std::map<std::pair<int, int64_t>, uint64_t> all_rollup_bytes(
+    const std::vector<MemoryStore::Commit>& commits) {
+  std::map<std::pair<int, int64_t>, uint64_t> out;
+  for (const auto& c : commits) {
+    for (const TrafficRollup& r : c.rollups.traffic) {
+      out[{static_cast<int>(r.resolution), r.bucket_ns}] += r.counters.bytes;
+    }
+    for (const HostRollup& r : c.rollups.hosts) {
+      out[{10 + static_cast<int>(r.resolution), r.bucket_ns}] += r.counters.bytes;
+    }
+  }
+  return out;
+}
+
+TEST_F(PipelineTest, AsyncCommitsWriteTheSameTransactionsInTheSameOrder) {
+  packets_ = read_all();
+  MemoryStore sync_store;
+  ingest(sync_store, 0, 1);
+  MemoryStore async_store;
+  ingest(async_store, 0, 1, /*async_commits=*/true);
+  ASSERT_EQ(async_store.commits.size(), sync_store.commits.size());
+  for (size_t i = 0; i < sync_store.commits.size(); ++i) {
+    const auto& a = async_store.commits[i];
+    const auto& b = sync_store.commits[i];
+    ASSERT_EQ(a.flows.size(), b.flows.size()) << "commit " << i;
+    for (size_t j = 0; j < a.flows.size(); ++j) {
+      EXPECT_EQ(a.flows[j].start_ns, b.flows[j].start_ns);
+      EXPECT_EQ(a.flows[j].bytes, b.flows[j].bytes);
+      EXPECT_EQ(a.flows[j].src, b.flows[j].src);
+    }
+    ASSERT_EQ(a.checkpoints.size(), b.checkpoints.size()) << "commit " << i;
+    for (size_t j = 0; j < a.checkpoints.size(); ++j) {
+      EXPECT_EQ(a.checkpoints[j].offset, b.checkpoints[j].offset);
+      EXPECT_EQ(a.checkpoints[j].state, b.checkpoints[j].state);
+      EXPECT_EQ(a.checkpoints[j].path, b.checkpoints[j].path);
+    }
+  }
+  EXPECT_EQ(totals_of(async_store.commits), totals_of(sync_store.commits));
+  EXPECT_EQ(all_rollup_bytes(async_store.commits), all_rollup_bytes(sync_store.commits));
+}
+
+// Fails its `fail_at`-th write (0-based) and counts the writes it was asked for.
+class FailingStore final : public WriteOnlyStore {
+ public:
+  explicit FailingStore(size_t fail_at) : fail_at_(fail_at) {}
+  size_t writes = 0;
+  Status write(const store::WriteBatch&) override {
+    if (writes++ == fail_at_) return Error{"disk full"};
+    return Status::Ok();
+  }
+
+ private:
+  size_t fail_at_;
+};
+
+TEST(StoreWriter, AFailedWriteStopsLaterOnesAndIsReportedByDrainAndSubmit) {
+  FailingStore store(1);
+  StoreWriter writer(store, 2);
+  for (int i = 0; i < 5; ++i) {
+    CommitJob job;
+    job.flows.resize(3);
+    // A submit may already see the failure of an earlier job; it must say so.
+    Status s = writer.submit(std::move(job));
+    if (!s) {
+      EXPECT_EQ(s.error().message, "disk full");
+    }
+  }
+  Status drained = writer.drain();
+  ASSERT_FALSE(drained.ok());
+  EXPECT_EQ(drained.error().message, "disk full");
+  EXPECT_EQ(store.writes, 2u);  // the good one and the failing one; nothing after
+  EXPECT_EQ(writer.counters().commits, 1u);
+  EXPECT_EQ(writer.counters().flows, 3u);
+  CommitJob late;
+  EXPECT_FALSE(writer.submit(std::move(late)).ok());
+}
+
+TEST(StoreWriter, DrainReturnsWithEverythingWrittenInOrder) {
+  MemoryStore store;
+  StoreWriter writer(store, 1);
+  for (int i = 0; i < 20; ++i) {
+    CommitJob job = {writer.take_buffer(), {}, std::nullopt};
+    EXPECT_TRUE(job.flows.empty());
+    job.flows.resize(static_cast<size_t>(i) + 1);
+    job.checkpoint = store::SourceCheckpoint{"f", 1, 2, static_cast<uint64_t>(i), {}, {}};
+    ASSERT_TRUE(writer.submit(std::move(job)).ok());
+  }
+  ASSERT_TRUE(writer.drain().ok());
+  ASSERT_EQ(store.commits.size(), 20u);
+  for (size_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(store.commits[i].flows.size(), i + 1);
+    ASSERT_EQ(store.commits[i].checkpoints.size(), 1u);
+    EXPECT_EQ(store.commits[i].checkpoints[0].offset, i);
+  }
+  EXPECT_EQ(writer.counters().commits, 20u);
+  EXPECT_EQ(writer.counters().flows, 210u);
 }
 
 }  // namespace
