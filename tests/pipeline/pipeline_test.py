@@ -259,29 +259,38 @@ def crash_test(binary, tmp, seed):
     # The same files (other inodes) in another directory, so checkpoints start fresh.
     dst = os.path.join(tmp, "crash-dst")
     shutil.copytree(src, dst, copy_function=shutil.copy2)
-    store = fresh_store(tmp, "crash-killed")
-    kills, runs = 0, 0
-    while runs < 30:
-        runs += 1
-        proc = subprocess.Popen([binary, "run", "--watch", dst, "--once", "--store", store,
-                                 "--progress", "none", "--retention", KEEP_ALL], env=ENV, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        # Kill points spread over the work left (not synchronisation: any point is a valid
-        # place to crash; the spread makes most of them land mid-ingestion).
-        left = 1.0 - ingested_fraction(store, dst)
-        delay = rng.uniform(0.05, 0.2 + 0.8 * clean_seconds * left) if kills < 5 else None
-        try:
-            _, err = proc.communicate(timeout=delay if delay is not None else 900)
-            if not check(f"run {runs} finished by itself", proc.returncode == 0, err):
-                return
+    # Kill points are drawn over the clean run's duration; a run can go faster than the
+    # clean one did (the machine got quieter) and finish before enough kills landed. Then
+    # start again on a fresh store with kill points drawn over half the span.
+    scale = 1.0
+    for attempt in range(6):
+        store = fresh_store(tmp, f"crash-killed-{attempt}")
+        kills, runs = 0, 0
+        while runs < 30:
+            runs += 1
+            proc = subprocess.Popen([binary, "run", "--watch", dst, "--once", "--store", store,
+                                     "--progress", "none", "--retention", KEEP_ALL], env=ENV,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            # Kill points spread over the work left (not synchronisation: any point is a
+            # valid place to crash; the spread makes most of them land mid-ingestion).
+            left = 1.0 - ingested_fraction(store, dst)
+            delay = rng.uniform(0.05, 0.2 + 0.8 * clean_seconds * left * scale) if kills < 5 else None
+            try:
+                _, err = proc.communicate(timeout=delay if delay is not None else 900)
+                if not check(f"run {runs} finished by itself", proc.returncode == 0, err):
+                    return
+                break
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.communicate()
+                kills += 1
+                print(f"  SIGKILL {kills} after {delay:.2f} s, "
+                      f"{ingested_fraction(store, dst):.0%} of the bytes committed", flush=True)
+        print(f"crash: seed {seed}, attempt {attempt}: {kills} SIGKILLs over {runs} runs "
+              f"(clean run {clean_seconds:.1f} s, kill span x{scale})")
+        if kills >= 3:
             break
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate()
-            kills += 1
-            print(f"  SIGKILL {kills} after {delay:.2f} s, "
-                  f"{ingested_fraction(store, dst):.0%} of the bytes committed", flush=True)
-    print(f"crash: seed {seed}, {kills} SIGKILLs over {runs} runs (clean run {clean_seconds:.1f} s)")
+        scale /= 2
     check("several SIGKILLs happened mid-ingestion", kills >= 3, kills)
     got = store_state(binary, store)
     check("after SIGKILLs and restarts, totals equal the clean run", got[0] == want[0],
