@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const port = Number(process.argv[2] ?? 8080);
 const kWindowS = Number(process.env.WINDOW_S ?? 2);
 const dist = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'dist');
+const startedMs = Date.now();
 const hosts = ['10.1.0.5', '10.1.0.7', '10.1.0.9', '10.1.0.11'];
 const remotes = ['93.184.216.34', '1.1.1.1', '8.8.8.8'];
 
@@ -73,6 +74,37 @@ const handlers = {
     if (!keys) return [400, { detail: `dimension '${dim}': expected src-host, dst-host, proto, port, src-port or dst-port` }];
     return [200, { by: dim, metric: q.get('metric') ?? 'bytes', exact: true,
       entries: keys.map((key, i) => ({ key, bytes: Math.round(8e6 / (i + 1)), packets: Math.round(9e3 / (i + 1)), flows: 100 - i * 7 })) }];
+  },
+  // Exporter health (live state): a healthy v9 router, an IPFIX probe losing data sets
+  // for want of a template, an sFlow switch an hour off. MOCK_COLLECTING=0: not collecting.
+  exporters() {
+    if (process.env.MOCK_COLLECTING === '0') {
+      return [200, { collecting: false, listeners: [], workers: 0, receive_buffer_bytes: 0,
+        totals: { datagrams: 0, bytes: 0, records: 0, kernel_drops: 0, truncated: 0, receive_errors: 0, decode_errors: {} }, exporters: [] }];
+    }
+    const up = Math.floor((Date.now() - startedMs) / 1000);
+    const now = Date.now();
+    const base = { netflow_v5: 0, netflow_v9: 0, ipfix: 0, sflow: 0, templates_seen: 0, templates_withdrawn: 0, options_records: 0, sets_held: 0,
+      sets_decoded_from_hold: 0, sets_dropped_no_template: 0, bytes_dropped_no_template: 0, counter_samples: 0, sampling_rate_announced: 0,
+      sampling_rate_override: 0, timestamps_corrected: 0, clock_skew_s: 0, decode_errors: {}, interfaces: [] };
+    const seen = (ms) => ({ last_seen: iso(ms), last_seen_ns: ms * 1e6 });
+    const exporters = [
+      { ...base, exporter: '192.0.2.1', port: 50000, ...seen(now - 800), datagrams: 100 + 20 * up, netflow_v9: 100 + 20 * up, records: 30 * (100 + 20 * up),
+        templates_seen: 4, options_records: 2, sets_held: 3, sets_decoded_from_hold: 3, sampling_rate_announced: 1000, clock_skew_s: 0.412 },
+      { ...base, exporter: '198.51.100.7', port: 4739, ...seen(now - 2500), datagrams: 50 + up, ipfix: 50 + up, records: 1000, sets_held: 9 + up,
+        sets_dropped_no_template: 9 + up, bytes_dropped_no_template: 1400 * (9 + up), decode_errors: { held_expired: 9 + up } },
+      { ...base, exporter: '2001:db8::5', port: 6343, ...seen(now - 4000), datagrams: 3 * up, sflow: 3 * up, records: 150 * up, counter_samples: up,
+        sampling_rate_announced: 512, sampling_rate_override: 2048, clock_skew_s: -3600.5,
+        interfaces: [
+          { if_index: 3, in_octets: 1e6 * up, out_octets: 2e6 * up, in_errors: 12, out_errors: 0, in_discards: 1, out_discards: 0, speed: 1e9, updated: iso(now - 4000) },
+          { if_index: 7, in_octets: 5e9, out_octets: 2e9, in_errors: 0, out_errors: 0, in_discards: 0, out_discards: 0, speed: 1e10, updated: iso(now - 4000) },
+        ] },
+      { ...base, exporter: '203.0.113.9', port: 9995, ...seen(now - 400e3), datagrams: 5000, netflow_v5: 5000, records: 5000 * 29, sampling_rate_override: 100 },
+    ];
+    const sum = (k) => exporters.reduce((n, e) => n + e[k], 0);
+    return [200, { collecting: true, listeners: ['udp://0.0.0.0:2055', 'udp://[::]:6343'], workers: 2, receive_buffer_bytes: 67108864,
+      totals: { datagrams: sum('datagrams'), bytes: 1400 * sum('datagrams'), records: sum('records'), kernel_drops: 17, truncated: 0, receive_errors: 0,
+        decode_errors: { held_expired: 9 + up } }, exporters }];
   },
   flows(q) {
     const limit = Math.min(Number(q.get('limit') ?? 100), 10000);
@@ -133,6 +165,7 @@ const server = createServer(async (req, res) => {
   else if (p.startsWith('/api/v1/hosts/') && p.endsWith('/daily')) answer = handlers.daily(q, decodeURIComponent(p.split('/')[4]));
   else if (p === '/api/v1/top') answer = handlers.top(q);
   else if (p === '/api/v1/flows') answer = handlers.flows(q);
+  else if (p === '/api/v1/exporters') answer = handlers.exporters(q);
   else if (p.startsWith('/api/')) answer = [404, { detail: 'no such endpoint' }];
   if (answer) return json(res, answer[0], answer[1]);
   const file = normalize(join(dist, p === '/' ? 'index.html' : p));

@@ -6,6 +6,7 @@ import { RangePicker } from './components/RangePicker';
 import { ErrorBox, Loading } from './components/StatusBox';
 import { useRange, useTheme, useUrlState } from './hooks';
 import { DateTrend } from './pages/DateTrend';
+import { Exporters } from './pages/Exporters';
 import { Flows } from './pages/Flows';
 import { Overview } from './pages/Overview';
 import { Top } from './pages/Top';
@@ -16,6 +17,7 @@ const kNav: { view: View; label: string }[] = [
   { view: 'date', label: 'Date Access Trend' },
   { view: 'top', label: 'Top' },
   { view: 'flows', label: 'Flows' },
+  { view: 'exporters', label: 'Exporters' },
 ];
 
 export function App() {
@@ -25,7 +27,9 @@ export function App() {
   const { range, loading, error } = useRange(state, refresh);
 
   let body;
-  if (state.range === 'all' && loading) body = <Loading what="the stored data's extent" />;
+  // Exporter health is live state, not a time range: it does not wait for the range.
+  if (state.view === 'exporters') body = <Exporters />;
+  else if (state.range === 'all' && loading) body = <Loading what="the stored data's extent" />;
   else if (error) body = <ErrorBox error={error} what="the stored data's extent" />;
   else if (!range && state.range === 'all')
     body = (
@@ -71,7 +75,13 @@ export function App() {
         </button>
       </header>
       <div className="rangebar">
-        <RangePicker state={state} range={range} onChange={setState} onRefresh={() => setRefresh((n) => n + 1)} />
+        {state.view === 'exporters' ? (
+          <span className="muted" data-testid="range-not-applicable">
+            The time range does not apply to exporter health (live counters since this process started); the other pages keep it.
+          </span>
+        ) : (
+          <RangePicker state={state} range={range} onChange={setState} onRefresh={() => setRefresh((n) => n + 1)} />
+        )}
       </div>
       <main>{body}</main>
       <footer className="muted">Times are UTC. Units are decimal (1 kB = 1000 B).</footer>

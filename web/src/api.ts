@@ -190,3 +190,61 @@ export function liveUrl(loc: { protocol: string; host: string; search: string })
   const token = pageToken(loc.search);
   return `${scheme}://${loc.host}/api/v1/live${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
+
+/** sFlow generic interface counters of one ifIndex (latest counter sample). */
+export interface ExporterInterface {
+  if_index: number;
+  in_octets: number;
+  out_octets: number;
+  in_errors: number;
+  out_errors: number;
+  in_discards: number;
+  out_discards: number;
+  speed: number; // bit/s, as the exporter announces ifSpeed
+  updated: string;
+}
+/** One flow exporter (router, switch, probe) as the collector counts it. */
+export interface ExporterStats {
+  exporter: string;
+  port: number; // UDP source port of the latest datagram
+  last_seen: string;
+  last_seen_ns: number;
+  datagrams: number;
+  netflow_v5: number;
+  netflow_v9: number;
+  ipfix: number;
+  sflow: number;
+  records: number;
+  templates_seen: number;
+  templates_withdrawn: number;
+  options_records: number;
+  sets_held: number;
+  sets_decoded_from_hold: number;
+  sets_dropped_no_template: number;
+  bytes_dropped_no_template: number;
+  counter_samples: number;
+  sampling_rate_announced: number; // 0: none
+  sampling_rate_override: number; // 0: none
+  timestamps_corrected: number;
+  clock_skew_s: number; // receive time - export header time, latest datagram
+  decode_errors: Record<string, number>; // only the reasons that occurred
+  interfaces: ExporterInterface[];
+}
+export interface ExportersTotals {
+  datagrams: number;
+  bytes: number;
+  records: number;
+  kernel_drops: number;
+  truncated: number;
+  receive_errors: number;
+  decode_errors: Record<string, number>;
+}
+/** What GET /api/v1/exporters answers: the live state of this process's flow collector. */
+export interface Exporters {
+  collecting: boolean;
+  listeners: string[]; // "udp://127.0.0.1:2055"; [] when not collecting
+  workers: number;
+  receive_buffer_bytes: number;
+  totals: ExportersTotals;
+  exporters: ExporterStats[];
+}

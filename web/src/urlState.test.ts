@@ -51,6 +51,11 @@ describe('serializeState', () => {
     };
     expect(parseState(`?${serializeState(s)}`)).toEqual(s);
   });
+  it('round-trips the exporters view and keeps the range for the other pages', () => {
+    const s: AppState = { ...kDefaultState, view: 'exporters', range: '24h' };
+    expect(serializeState(s)).toBe('view=exporters&range=24h');
+    expect(parseState(`?${serializeState(s)}`)).toEqual(s);
+  });
   it('drops from/to for presets', () => {
     const q = serializeState({ ...kDefaultState, range: '24h', from: 'a', to: 'b' });
     expect(q).toBe('range=24h');

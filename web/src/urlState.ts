@@ -3,7 +3,7 @@
 // they produce; defaults are left out of the URL to keep links short. `token` is not
 // part of the state: it is carried over unchanged by withState().
 
-export type View = 'overview' | 'date' | 'top' | 'flows';
+export type View = 'overview' | 'date' | 'top' | 'flows' | 'exporters';
 export type Preset = '15m' | '1h' | '24h' | '7d' | '30d' | 'all' | 'custom';
 export type DailyMetric = 'bytes' | 'packets';
 export type FlowSortKey = 'start' | '-start' | 'bytes' | 'packets';
@@ -34,7 +34,7 @@ export interface AppState {
   cursor?: string; // flow explorer page
 }
 
-export const kViews: View[] = ['overview', 'date', 'top', 'flows'];
+export const kViews: View[] = ['overview', 'date', 'top', 'flows', 'exporters'];
 export const kPresets: Preset[] = ['15m', '1h', '24h', '7d', '30d', 'all', 'custom'];
 export const kPresetSeconds: Record<Exclude<Preset, 'all' | 'custom'>, number> = {
   '15m': 900,
