@@ -13,6 +13,7 @@ PACKAGES=(
   libboost-dev prometheus-cpp-dev  # src/server: Boost.Beast + Asio, Prometheus text format
   # peers and tools used by tests and benchmarks
   pmacct nfdump softflowd tshark tcpdump python3
+  nfdump-sflow  # sfcapd: the sFlow peer of bench/collect_bench.py
   chromium  # tests/e2e: the dashboard in a real browser (driven by playwright-core)
 )
 
