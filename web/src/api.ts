@@ -202,6 +202,7 @@ export interface ExporterInterface {
   out_discards: number;
   speed: number; // bit/s, as the exporter announces ifSpeed
   updated: string;
+  updated_ns?: number;
 }
 /** One flow exporter (router, switch, probe) as the collector counts it. */
 export interface ExporterStats {

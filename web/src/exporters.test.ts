@@ -119,6 +119,7 @@ describe('exporterRows', () => {
     ]);
     expect(ifs[1].speed).toBe(1e10);
     expect(ifs[0].updatedMs).toBe(Date.UTC(2026, 10, 30, 19, 49, 30));
+    expect(exporterRow({ exporter: 'x', interfaces: [{ if_index: 1, updated: 'x', updated_ns: 1_796_068_800_123_000_000 } as never] }).interfaces[0].updatedMs).toBe(1_796_068_800_123);
   });
 
   it('reads last seen from last_seen_ns, else from last_seen', () => {

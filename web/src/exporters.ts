@@ -176,7 +176,7 @@ function interfaceRow(raw: Partial<ExporterInterface>): InterfaceRow {
     inDiscards: num(raw.in_discards),
     outDiscards: num(raw.out_discards),
     speed: num(raw.speed),
-    updatedMs: parseApiTime(raw.updated),
+    updatedMs: num(raw.updated_ns) > 0 ? Math.round(num(raw.updated_ns) / 1e6) : parseApiTime(raw.updated),
   };
   return { ...row, problem: row.inErrors + row.outErrors + row.inDiscards + row.outDiscards > 0 };
 }
