@@ -53,7 +53,11 @@ function Errors({ list }: { list: [string, number][] }) {
 }
 
 function Interfaces({ row, now }: { row: ExporterRow; now: number }) {
-  const cell = (n: number, i: InterfaceRow) => <td className={n > 0 && i.problem ? 'warn' : ''}>{formatInteger(n)}</td>;
+  const cell = (col: string, n: number, i: InterfaceRow) => (
+    <td className={n > 0 && i.problem ? 'warn' : ''} data-col={col} data-value={n}>
+      {formatInteger(n)}
+    </td>
+  );
   return (
     <table className="table compact interfaces" data-testid={`interfaces-${row.key}`}>
       <thead>
@@ -73,13 +77,19 @@ function Interfaces({ row, now }: { row: ExporterRow; now: number }) {
         {row.interfaces.map((i) => (
           <tr key={i.ifIndex} data-if-index={i.ifIndex} className={i.problem ? 'row-problem' : ''}>
             <td>{i.ifIndex}</td>
-            <td>{i.speed ? formatBitRate(i.speed / 8) : '–'}</td>
-            <td title={formatInteger(i.inOctets)}>{formatBytes(i.inOctets)}</td>
-            <td title={formatInteger(i.outOctets)}>{formatBytes(i.outOctets)}</td>
-            {cell(i.inErrors, i)}
-            {cell(i.outErrors, i)}
-            {cell(i.inDiscards, i)}
-            {cell(i.outDiscards, i)}
+            <td data-col="speed" data-value={i.speed}>
+              {i.speed ? formatBitRate(i.speed / 8) : '–'}
+            </td>
+            <td title={formatInteger(i.inOctets)} data-col="in-octets" data-value={i.inOctets}>
+              {formatBytes(i.inOctets)}
+            </td>
+            <td title={formatInteger(i.outOctets)} data-col="out-octets" data-value={i.outOctets}>
+              {formatBytes(i.outOctets)}
+            </td>
+            {cell('in-errors', i.inErrors, i)}
+            {cell('out-errors', i.outErrors, i)}
+            {cell('in-discards', i.inDiscards, i)}
+            {cell('out-discards', i.outDiscards, i)}
             <td title={Number.isFinite(i.updatedMs) ? `${formatUtc(i.updatedMs)} UTC` : ''}>{formatAge(i.updatedMs, now)}</td>
           </tr>
         ))}
