@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli_values.h"
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "collect/exporter_table.h"
@@ -48,40 +48,6 @@ struct CollectOptions {
   int receive_buffer = 32 << 20;
   bool exporters = false;
 };
-
-// CIDR=RATE or CIDR=RATE,override.
-Result<decode::flow::SamplingRule> parse_sampling(const std::string& text) {
-  const auto fail = [&] {
-    return Error{"--sampling '" + text +
-                 "': expected CIDR=RATE or CIDR=RATE,override (e.g. 10.0.0.0/8=1000)"};
-  };
-  const size_t eq = text.find('=');
-  if (eq == std::string::npos) {
-    return fail();
-  }
-  auto net = IpNetwork::parse(std::string_view(text).substr(0, eq));
-  if (!net) {
-    return fail();
-  }
-  std::string_view rate_text = std::string_view(text).substr(eq + 1);
-  decode::flow::SamplingRule rule;
-  rule.network = *net;
-  rule.override = false;
-  if (const size_t comma = rate_text.find(','); comma != std::string_view::npos) {
-    if (rate_text.substr(comma + 1) != "override") {
-      return fail();
-    }
-    rule.override = true;
-    rate_text = rate_text.substr(0, comma);
-  }
-  const auto [end, ec] =
-      std::from_chars(rate_text.data(), rate_text.data() + rate_text.size(), rule.rate);
-  if (rate_text.empty() || ec != std::errc() || end != rate_text.data() + rate_text.size() ||
-      rule.rate == 0) {
-    return fail();
-  }
-  return rule;
-}
 
 Result<FlowFields> parse_fields(const std::string& text) {
   FlowFields fields;

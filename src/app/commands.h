@@ -13,5 +13,6 @@ void add_run_command(CLI::App& root, int& exit_code);
 void add_query_command(CLI::App& root, int& exit_code);
 void add_serve_command(CLI::App& root, int& exit_code);
 void add_collect_command(CLI::App& root, int& exit_code);
+void add_exporters_command(CLI::App& root, int& exit_code);
 
 }  // namespace flowlens::app

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_query_command(root, exit_code);
   add_serve_command(root, exit_code);
   add_collect_command(root, exit_code);
+  add_exporters_command(root, exit_code);
 
   try {
     root.parse(argc, argv);

@@ -10,7 +10,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,10 +25,14 @@
 #include "app/server_options.h"
 #include "app/store_location.h"
 #include "capture/live_capture.h"
+#include "collect/exporter_json.h"
+#include "collect/listen_address.h"
+#include "collect/udp_collector.h"
 #include "core/clock.h"
 #include "model/rollup.h"
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/record_inbox.h"
 #include "process/stream_processor.h"
 #include "store/flow_store.h"
 #include "synth/demo_network.h"
@@ -47,6 +54,9 @@ struct RunOptions {
   std::string pattern = "*.pcap*";
   bool once = false;
   std::string idle_timeout = "30s";
+  std::vector<std::string> collect;
+  unsigned collect_workers = 1;
+  std::vector<std::string> sampling;
   bool demo = false;
   std::string demo_history = "7d";
   uint64_t demo_seed = 1;
@@ -54,7 +64,7 @@ struct RunOptions {
   uint32_t demo_local_hosts = 12;
   std::string demo_local_net = "10.1.0.0/24";
   std::string window = "10s";
-  std::string allowed_lateness;  // "" = 5s for files, 0s for live sources
+  std::string allowed_lateness;  // "" = 5s for files, 0s for live capture, 30s for exports
   std::vector<std::string> local_nets;
   uint32_t top_n = 10;
   size_t max_flows = 4'000'000;
@@ -78,11 +88,12 @@ int failure(const std::string& message) {
   return kExitFailure;
 }
 
-// Runs the live loop shared by interfaces and the demo: `poll` brings packets for up to
+// Runs the live loop shared by interfaces, the collector and the demo: `poll` brings packets for up to
 // ~100 ms and returns false on a fatal error; event time advances with the clock so quiet
 // windows still close.
 template <typename Poll>
-int live_loop(pipeline::Pipeline& pipe, Clock& clock, Poll&& poll) {
+int live_loop(pipeline::Pipeline& pipe, Clock& clock, Poll&& poll,
+              const std::function<Status()>& before_finish = {}) {
   // Packets still in flight (kernel buffers, libpcap timeout) may carry times up to this
   // much behind the clock; the window is cut only after that.
   constexpr int64_t kSlackNs = 500'000'000;
@@ -91,6 +102,9 @@ int live_loop(pipeline::Pipeline& pipe, Clock& clock, Poll&& poll) {
     Status s = pipe.advance_to(clock.now_ns() - kSlackNs);
     if (!s) return failure(s.error().message);
   }
+  if (before_finish) {
+    if (Status s = before_finish(); !s) return failure(s.error().message);
+  }
   Status s = pipe.finish();
   if (!s) return failure(s.error().message);
   return kExitOk;
@@ -98,9 +112,10 @@ int live_loop(pipeline::Pipeline& pipe, Clock& clock, Poll&& poll) {
 
 int run(const RunOptions& opt) {
   const int kinds = (!opt.interfaces.empty() ? 1 : 0) + (!opt.files.empty() ? 1 : 0) +
-                    (!opt.watch.empty() ? 1 : 0) + (opt.demo ? 1 : 0);
+                    (!opt.watch.empty() ? 1 : 0) + (opt.demo ? 1 : 0) + (!opt.collect.empty() ? 1 : 0);
   if (kinds > 1) {
-    return usage_error("give one source: -i IFACE..., -r FILE..., --watch DIR or --demo");
+    return usage_error(
+        "give one source: -i IFACE..., -r FILE..., --watch DIR, --collect udp://ADDR:PORT... or --demo");
   }
   const bool demo = opt.demo || kinds == 0;
 
@@ -118,9 +133,14 @@ int run(const RunOptions& opt) {
   // Live sources (capture, demo) already cut windows 0.5 s behind the clock for packets
   // in flight; waiting longer only delays the live chart (issue 4: a packet's window
   // must reach the browser within window + 1 s). Files can be out of order by more.
+  // Exporters send a flow only after its inactive timeout (15 s on most routers) or at
+  // its active timeout: a window waits 30 s for them (long flows are spread over the
+  // windows they cover, see pipeline/window_split.h; the part older than that goes to
+  // the rollups only).
   const bool live_source = !opt.interfaces.empty() || demo;
   const std::string lateness_text =
-      !opt.allowed_lateness.empty() ? opt.allowed_lateness : (live_source ? "0s" : "5s");
+      !opt.allowed_lateness.empty() ? opt.allowed_lateness
+                                    : (!opt.collect.empty() ? "30s" : (live_source ? "0s" : "5s"));
   const auto lateness = parse_duration(lateness_text);
   if (!lateness) return usage_error(fmt::format("--allowed-lateness {}: expected a duration like 5s", opt.allowed_lateness));
   config.allowed_lateness_ns = *lateness;
@@ -149,6 +169,22 @@ int run(const RunOptions& opt) {
   if (!idle) return usage_error(fmt::format("--idle-timeout {}: expected a duration like 30s", opt.idle_timeout));
   const auto history = parse_duration(opt.demo_history);
   if (!history) return usage_error(fmt::format("--demo-history {}: expected a duration like 7d", opt.demo_history));
+
+  collect::UdpCollectorConfig collector_config;
+  for (const std::string& text : opt.collect) {
+    auto address = collect::parse_listen_address(text);
+    if (!address) return usage_error(fmt::format("--collect: {}", address.error().message));
+    collector_config.listen.push_back(*address);
+  }
+  for (const std::string& text : opt.sampling) {
+    auto rule = parse_sampling(text);
+    if (!rule) return usage_error(rule.error().message);
+    collector_config.decoder.sampling_rules.push_back(*rule);
+  }
+  if (opt.collect_workers == 0 || opt.collect_workers > 64) {
+    return usage_error(fmt::format("--collect-workers {}: expected 1-64", opt.collect_workers));
+  }
+  collector_config.workers_per_listener = opt.collect_workers;
 
   store::RetentionPolicy retention;
   {
@@ -202,9 +238,25 @@ int run(const RunOptions& opt) {
 
   SystemClock& clock = SystemClock::instance();
   ProgressReporter progress(stderr, mode, clock, kPrefix);
+  // The collector's state for GET /api/v1/exporters and /metrics; the server starts
+  // before the collector and may be asked while it starts or stops.
+  struct CollectorView {
+    std::mutex mu;
+    const collect::UdpCollector* collector = nullptr;
+    std::vector<std::string> listeners;
+    collect::CollectorReport report() {
+      std::lock_guard lock(mu);
+      if (collector == nullptr) return {};
+      return collect::report_of(*collector, listeners);
+    }
+  };
+  auto view = std::make_shared<CollectorView>();
   std::unique_ptr<server::HttpServer> http;
   if (!opt.server.disabled) {
-    auto started = start_server(opt.server, url);
+    ServerHooks server_hooks;
+    server_hooks.exporters_json = [view] { return collect::to_json(view->report()); };
+    server_hooks.extra_metrics = [view] { return collect::to_prometheus(view->report()); };
+    auto started = start_server(opt.server, url, server_hooks);
     if (!started) return failure(started.error().message);
     http = std::move(started).value();
     progress.message(fmt::format("dashboard and API on http://{}/",
@@ -285,6 +337,60 @@ int run(const RunOptions& opt) {
       progress.message(fmt::format("{}: {} packets received, {} dropped by the kernel, {} by the interface",
                                    st.name, st.received, st.dropped, st.if_dropped));
     }
+  } else if (!opt.collect.empty()) {
+    // Workers push decoded records into the inbox; this thread spreads them over their
+    // windows (Pipeline::add_records) and moves event time with the clock. A full inbox
+    // blocks the workers, so a pipeline that cannot keep up shows as kernel drops.
+    pipeline::RecordInbox inbox(1 << 20);
+    collect::UdpCollector collector(
+        collector_config, [&inbox](std::span<const FlowRecord> records) { inbox.push(records); }, clock);
+    if (Status s = collector.start(); !s) return failure(fmt::format("--collect: {}", s.error().message));
+    {
+      std::lock_guard lock(view->mu);
+      const auto ports = collector.bound_ports();
+      for (size_t i = 0; i < collector_config.listen.size(); ++i) {
+        collect::ListenAddress bound = collector_config.listen[i];
+        bound.port = ports[i];
+        view->listeners.push_back(bound.to_string());
+        progress.message(fmt::format("collecting flow exports on {} ({} worker(s), receive buffer {} bytes)",
+                                     bound.to_string(), opt.collect_workers,
+                                     collector.receive_buffer_bytes()));
+      }
+      view->collector = &collector;
+    }
+    std::vector<FlowRecord> got;
+    Status err = Status::Ok();
+    code = live_loop(pipe, clock, [&] {
+      inbox.take(got, std::chrono::milliseconds(100));
+      err = pipe.add_records(got);
+      return err.ok();
+    }, [&] {
+      // Stopping: workers finish the batch in hand (close() keeps them from blocking on
+      // a full inbox), and what they pushed is still stored.
+      inbox.close();
+      collector.stop();
+      inbox.take(got, std::chrono::milliseconds(0));
+      return pipe.add_records(got);
+    });
+    // Also after a failure in the loop: a worker may be blocked on the full inbox.
+    inbox.close();
+    collector.stop();
+    const collect::CollectorReport last = view->report();
+    {
+      std::lock_guard lock(view->mu);
+      view->collector = nullptr;
+    }
+    if (!err) return failure(err.error().message);
+    const auto& t = last.totals;
+    progress.message(fmt::format(
+        "collected {} datagrams, {} records from {} exporter(s); kernel drops {}, truncated {}, "
+        "decode errors {}",
+        t.datagrams, t.records, last.exporters.size(), t.kernel_drops, t.truncated,
+        [&] {
+          uint64_t n = 0;
+          for (uint64_t e : t.decode_errors) n += e;
+          return n;
+        }()));
   } else if (demo) {
     auto net = synth::DemoNetwork::create(demo_config);
     if (!net) return usage_error(net.error().message);
@@ -378,6 +484,19 @@ void add_run_command(CLI::App& root, int& exit_code) {
                   "--watch: a file that has not grown for this long is complete")
       ->capture_default_str()
       ->group("Sources");
+  cmd->add_option("--collect", opt->collect,
+                  "Receive flow exports (NetFlow v5/v9, IPFIX, sFlow v5; told by each datagram's\n"
+                  "version) on udp://ADDR:PORT (repeatable; e.g. udp://0.0.0.0:2055). Exporter\n"
+                  "health: GET /api/v1/exporters, `flowlens exporters`, /metrics")
+      ->group("Sources");
+  cmd->add_option("--collect-workers", opt->collect_workers,
+                  "--collect: sockets and threads per listener (SO_REUSEPORT)")
+      ->capture_default_str()
+      ->group("Sources");
+  cmd->add_option("--sampling", opt->sampling,
+                  "--collect: CIDR=RATE sampling rate for exporters in CIDR that announce none;\n"
+                  "CIDR=RATE,override also replaces an announced rate (repeatable)")
+      ->group("Sources");
   cmd->add_flag("--demo", opt->demo, "Synthetic demo network (the default without a source)")
       ->group("Sources");
   cmd->add_option("--demo-history", opt->demo_history,
@@ -403,7 +522,8 @@ void add_run_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--allowed-lateness", opt->allowed_lateness,
                   "How long a window waits for late records before its summary is final\n"
                   "(later records still update the stored rollups). Default: 5s for -r and\n"
-                  "--watch; 0s for -i and --demo, which already wait 0.5 s for packets in flight")
+                  "--watch; 0s for -i and --demo, which already wait 0.5 s for packets in flight;\n"
+                  "30s for --collect (exporters send a flow after its inactive timeout)")
       ->group("Processing");
   cmd->add_option("--local-net", opt->local_nets,
                   "Local network(s), CIDR: in/out per local host and network")

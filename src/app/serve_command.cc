@@ -12,6 +12,7 @@
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/server_options.h"
+#include "collect/exporter_json.h"
 #include "app/store_location.h"
 #include "store/flow_store.h"
 
@@ -35,7 +36,10 @@ int serve(const ServeOptions& o) {
     return kExitFailure;
   }
   probe.value().reset();
-  auto srv = start_server(o.server, url);
+  // A separate serve process has no collector: the exporters page says so.
+  ServerHooks hooks;
+  hooks.exporters_json = [] { return collect::to_json(collect::CollectorReport{}); };
+  auto srv = start_server(o.server, url, std::move(hooks));
   if (!srv) {
     fmt::print(stderr, "flowlens serve: {}\n", srv.error().message);
     return kExitFailure;

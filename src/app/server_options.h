@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -47,9 +49,16 @@ inline void add_server_options(CLI::App& cmd, ServerOptions& o, bool can_disable
       ->group("Server");
 }
 
+// What the process adds to the server besides the store: the collector's state.
+struct ServerHooks {
+  std::function<std::string()> exporters_json;  // GET /api/v1/exporters
+  std::function<std::string()> extra_metrics;   // appended to /metrics
+};
+
 // Starts the server over `url` (readers opened per server thread). Errors name the flag.
 inline Result<std::unique_ptr<server::HttpServer>> start_server(const ServerOptions& o,
-                                                                const std::string& url) {
+                                                                const std::string& url,
+                                                                ServerHooks hooks) {
   server::ServerConfig config;
   config.listen = o.listen;
   config.auth_token = o.auth_token;
@@ -63,6 +72,8 @@ inline Result<std::unique_ptr<server::HttpServer>> start_server(const ServerOpti
   }
   config.allowed_origins = o.allowed_origins;
   config.web_root = o.web_root;
+  config.exporters_json = std::move(hooks.exporters_json);
+  config.extra_metrics = std::move(hooks.extra_metrics);
   auto srv = std::make_unique<server::HttpServer>(
       config, [url]() { return store::FlowStore::open(url, 0); });
   if (Status s = srv->start(); !s) return Error{fmt::format("--listen {}: {}", o.listen, s.error().message)};

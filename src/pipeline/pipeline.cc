@@ -157,7 +157,7 @@ Status Pipeline::add_packets(std::span<const capture::PacketRecord> packets,
 }
 
 Status Pipeline::add_records(FlowBatch records) {
-  pending_.insert(pending_.end(), records.begin(), records.end());
+  for (const FlowRecord& r : records) split_at_windows(r, config_.window_ns, pending_);
   counters_.records += records.size();
   feed_processor();
   return maybe_commit(nullptr, false);

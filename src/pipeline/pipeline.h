@@ -36,6 +36,7 @@
 #include "core/result.h"
 #include "meter/flow_meter.h"
 #include "pipeline/store_writer.h"
+#include "pipeline/window_split.h"
 #include "model/flow_record.h"
 #include "process/stream_processor.h"
 #include "store/flow_store.h"
@@ -80,7 +81,9 @@ class Pipeline {
   // become that file's checkpoints.
   Status add_packets(std::span<const capture::PacketRecord> packets,
                      const capture::FileIdentity* file = nullptr);
-  // Ready-made records (demo history, flow exports); each must lie inside one window.
+  // Ready-made records (demo history, flow exports). A record that spans window
+  // boundaries is spread over its windows in proportion to time (window_split.h), so the
+  // invariant above holds for them too.
   Status add_records(FlowBatch records);
   // End of a file: flush, and commit with the file's final state (done at `final_offset`,
   // or failed with `failure`); with `file` null (files given by -r), no checkpoint.

@@ -100,6 +100,7 @@ void StreamProcessor::add(FlowBatch records) {
   Impl& m = *impl_;
   const int64_t window = config_.window_ns;
   RecordFacts facts[kAhead];
+  int64_t batch_end = INT64_MIN;
   for (size_t base = 0; base < records.size(); base += kAhead) {
     const size_t n = std::min(kAhead, records.size() - base);
     for (size_t j = 0; j < n; ++j) {
@@ -121,11 +122,14 @@ void StreamProcessor::add(FlowBatch records) {
         m.window_for(f.window_start).add(r, f, m.nets);
       }
       // end_ns before start_ns would be a source's bug; the record still happened by start.
-      const int64_t end = std::max(r.start_ns, r.end_ns);
-      if (end > m.max_end) {
-        advance_to(end);
-      }
+      batch_end = std::max(batch_end, std::max(r.start_ns, r.end_ns));
     }
+  }
+  // The watermark moves once per batch: records given together arrived together (a
+  // flush of the meter, a batch of flow exports in any time order), so none of them is
+  // late for a window another one of them would close.
+  if (batch_end > m.max_end) {
+    advance_to(batch_end);
   }
 }
 

@@ -6,9 +6,11 @@
 //  - Time is event time only: a record belongs to the window holding its start_ns
 //    (windows are UTC-aligned: [k*W, (k+1)*W)). The pipeline cuts flows at window
 //    boundaries, so a record never spans two windows.
-//  - watermark = (largest end_ns seen) - allowed_lateness. A window closes when the
-//    watermark reaches its end; its WindowSummary goes to the sink, in window order,
-//    exactly once. Windows that saw no record are not emitted (the chart shows a gap).
+//  - watermark = (largest end_ns seen) - allowed_lateness, moved at the end of each
+//    add() call (the records of one call arrived together, in any time order). A window
+//    closes when the watermark reaches its end; its WindowSummary goes to the sink, in
+//    window order, exactly once. Windows that saw no record are not emitted (the chart
+//    shows a gap).
 //  - A record whose window has already closed is late: it is counted in
 //    counters().late_records and does not change any emitted summary, but it DOES go
 //    into the rollup deltas, so stored rollups stay exact.

@@ -147,7 +147,9 @@ struct HttpServer::Impl {
       ws_clients_gauge.Set(static_cast<double>(st.clients));
       connections_gauge.Set(static_cast<double>(connections.load()));
     }
-    return prometheus::TextSerializer().Serialize(registry->Collect());
+    std::string text = prometheus::TextSerializer().Serialize(registry->Collect());
+    if (config.extra_metrics) text += config.extra_metrics();
+    return text;
   }
 
   Result<std::unique_ptr<store::FlowStore>> borrow_store() {
@@ -409,6 +411,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     return res;
   }
 
+  // Live collector state, not a store query: no parameters besides the token.
+  ApiResponse exporters(std::string_view target) const {
+    const size_t q = target.find('?');
+    const auto params = parse_query_string(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+    if (!params) return problem(400, "bad query string", "malformed percent escape or empty name");
+    for (const auto& [name, value] : *params) {
+      if (name != "token") return problem(400, "unknown parameter", "/api/v1/exporters takes no parameters", name);
+    }
+    if (!server_.config.exporters_json) return problem(404, "not found", "this server has no collector state");
+    return ApiResponse{200, "application/json", server_.config.exporters_json()};
+  }
+
   http::response<http::string_body> handle(const http::request<http::string_body>& req) {
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
@@ -428,6 +442,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/metrics") {
       return make(ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8", server_.metrics_text()});
     }
+    if (path == "/api/v1/exporters") return make(exporters(target));
     if (protected_path) {
       auto db = server_.borrow_store();
       if (!db) return error_response(503, "store unavailable", db.error().message);

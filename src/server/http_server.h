@@ -42,6 +42,11 @@ struct ServerConfig {
   size_t max_connections = 1024;          // HTTP and WebSocket together
   std::chrono::milliseconds request_timeout{30'000};
   unsigned threads = 2;
+  // GET /api/v1/exporters answers with this body (the flow collector's state, see
+  // collect/exporter_json.h); unset = 404. Both are called on io threads: thread-safe.
+  std::function<std::string()> exporters_json;
+  // Appended to /metrics (Prometheus text exposition, e.g. the collector's counters).
+  std::function<std::string()> extra_metrics;
 };
 
 using StoreFactory = std::function<Result<std::unique_ptr<store::FlowStore>>()>;

@@ -151,6 +151,18 @@ std::string_view openapi_document() {
         "responses": {"101": {"description": "Switching protocols"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"description": "Origin not allowed"}}
       }
     },
+    "/api/v1/exporters": {
+      "get": {
+        "summary": "Flow exporter health from this process's collector (flowlens run --collect): per exporter datagrams by protocol, records, templates, held/dropped data sets, sampling announced/overridden, clock skew, decode errors by reason, sFlow interface counters; totals with kernel drops. {\"collecting\": false} when the process does not collect. No parameters.",
+        "responses": {
+          "200": {"description": "Collector state (see collect/exporter_json.h)", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "collecting": {"type": "boolean"}, "listeners": {"type": "array", "items": {"type": "string"}}, "workers": {"type": "integer"},
+            "receive_buffer_bytes": {"type": "integer"}, "totals": {"type": "object"}, "exporters": {"type": "array", "items": {"type": "object"}}}}}}},
+          "400": {"$ref": "#/components/responses/Problem"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"description": "This server has no collector state"}
+        }
+      }
+    },
     "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}},
     "/healthz": {"get": {"summary": "Liveness (no auth)", "security": [{}], "responses": {"200": {"description": "{\"status\":\"ok\"}"}}}},
     "/metrics": {"get": {"summary": "Prometheus text exposition", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}}

@@ -296,6 +296,55 @@ TEST_F(PipelineTest, AQuietAdvanceInsideTheNextWindowClosesThePreviousOne) {
   EXPECT_EQ(closed.size(), 2u);
 }
 
+TEST(PipelineRecordsTest, ExportedRecordsSpanningWindowsAreSpreadOverThemWithExactTotals) {
+  constexpr int64_t kT0 = 1'767'225'600 * kSecond;  // window aligned
+  ManualClock clock;
+  PipelineConfig config;
+  config.window_ns = kWindow;
+  config.allowed_lateness_ns = 0;
+  MemoryStore store;
+  std::map<int64_t, uint64_t> summary_bytes;
+  Pipeline pipe(config, &store,
+                [&](const process::WindowSummary& w) { summary_bytes[w.start_ns] += w.totals.bytes; },
+                clock);
+  FlowRecord a;  // 25 s from the middle of window 0: 5 s, 10 s, 10 s
+  a.src = *IpAddress::parse("192.0.2.1");
+  a.dst = *IpAddress::parse("198.51.100.2");
+  a.ip_proto = 17;
+  a.start_ns = kT0 + 5 * kSecond;
+  a.end_ns = kT0 + 30 * kSecond - 1;
+  a.packets = 50;
+  a.bytes = 50'000;
+  a.flows = 1;
+  FlowRecord b = a;  // inside window 1
+  b.start_ns = kT0 + 12 * kSecond;
+  b.end_ns = kT0 + 13 * kSecond;
+  b.bytes = 7;
+  b.packets = 1;
+  const FlowRecord records[] = {a, b};
+  ASSERT_TRUE(pipe.add_records(records).ok());
+  ASSERT_TRUE(pipe.finish().ok());
+
+  // Window 0 has 5/25 of a; windows 1 and 2 have 10/25 each (the cut rounds down at
+  // each boundary, the last piece takes the rest), plus b in window 1.
+  const std::map<int64_t, uint64_t> expected = {
+      {kT0, 10'000}, {kT0 + kWindow, 20'000 + 7}, {kT0 + 2 * kWindow, 20'000}};
+  EXPECT_EQ(window_rollup_bytes(store.commits), expected);
+  EXPECT_EQ(summary_bytes, expected);
+  uint64_t stored = 0;
+  size_t rows = 0;
+  for (const auto& c : store.commits) {
+    for (const FlowRecord& r : c.flows) {
+      stored += r.bytes;
+      ++rows;
+      EXPECT_EQ(bucket_start(r.start_ns, kWindow), bucket_start(r.end_ns, kWindow));
+    }
+  }
+  EXPECT_EQ(stored, 50'007u);
+  EXPECT_EQ(rows, 4u);  // three pieces of a, and b
+  EXPECT_EQ(pipe.counters().records, 2u);
+}
+
 // Rollup rows of every resolution, summed per (resolution, bucket).
 std::map<std::pair<int, int64_t>, uint64_t> all_rollup_bytes(
     const std::vector<MemoryStore::Commit>& commits) {
