@@ -14,9 +14,9 @@
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/store_location.h"
-#include "core/json_writer.h"
 #include "model/flow_output.h"
 #include "store/flow_store.h"
+#include "store/query_json.h"
 #include "store/query_text.h"
 #include "store/query.h"
 
@@ -145,10 +145,6 @@ Result<std::unique_ptr<store::FlowStore>> open_store(const QueryOptions& o) {
   return store::FlowStore::open(o.store.url(), 0);
 }
 
-void write_counters(JsonWriter& w, const Counters3& c) {
-  w.member("bytes", c.bytes).member("packets", c.packets).member("flows", c.flows);
-}
-
 int run_timeseries(const QueryOptions& o) {
   auto db = open_store(o);
   if (!db) return print_error("timeseries", db.error().message), kExitFailure;
@@ -186,26 +182,7 @@ int run_timeseries(const QueryOptions& o) {
   if (!r) return print_error("timeseries", r.error().message), kExitUsage;
   const auto& res = r.value();
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object()
-        .member("from", format_time(res.from_ns))
-        .member("step_s", res.step_ns / kSecond)
-        .member("metric", store::to_string(q.metric))
-        .member("resolution", to_string(res.resolution))
-        .key("series")
-        .begin_array();
-    for (const auto& s : res.series) {
-      w.begin_object().member("group", s.group).key("points").begin_array();
-      for (size_t i = 0; i < s.points.size(); ++i) {
-        w.begin_object().member("time", format_time(res.from_ns + static_cast<int64_t>(i) * res.step_ns));
-        write_counters(w, s.points[i]);
-        w.end_object();
-      }
-      w.end_array().end_object();
-    }
-    w.end_array().end_object();
-    fmt::print("{}\n", out);
+    fmt::print("{}\n", store::timeseries_json(q, res));
   } else {
     for (const auto& s : res.series) {
       if (!s.group.empty()) fmt::print("# {}\n", s.group);
@@ -233,20 +210,7 @@ int run_host_daily(const QueryOptions& o) {
   auto r = db.value()->host_daily(q);
   if (!r) return print_error("host-daily", r.error().message), kExitUsage;
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object().member("host", host->to_string()).key("days").begin_array();
-    for (const auto& d : r.value().days) {
-      w.begin_object()
-          .member("day", format_time(d.day_ns).substr(0, 10))
-          .member("in_bytes", d.in_bytes)
-          .member("in_packets", d.in_packets)
-          .member("out_bytes", d.out_bytes)
-          .member("out_packets", d.out_packets)
-          .end_object();
-    }
-    w.end_array().end_object();
-    fmt::print("{}\n", out);
+    fmt::print("{}\n", store::host_daily_json(q, r.value()));
   } else {
     fmt::print("{:<12} {:>16} {:>12} {:>16} {:>12}\n", "day", "in_bytes", "in_packets", "out_bytes",
                "out_packets");
@@ -277,21 +241,7 @@ int run_top(const QueryOptions& o) {
   auto r = db.value()->top(q);
   if (!r) return print_error("top", r.error().message), kExitUsage;
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object()
-        .member("by", o.by)
-        .member("metric", store::to_string(q.metric))
-        .member("exact", r.value().exact)
-        .key("entries")
-        .begin_array();
-    for (const auto& e : r.value().entries) {
-      w.begin_object().member("key", e.key);
-      write_counters(w, e.counters);
-      w.end_object();
-    }
-    w.end_array().end_object();
-    fmt::print("{}\n", out);
+    fmt::print("{}\n", store::top_json(q, r.value()));
   } else {
     fmt::print("{:<40} {:>16} {:>12} {:>10}\n", o.by, "bytes", "packets", "flows");
     for (const auto& e : r.value().entries) {
@@ -320,18 +270,23 @@ int run_flows_query(const QueryOptions& o) {
   const auto sort = store::parse_flow_sort(o.sort);
   if (!sort) return print_error("flows", fmt::format("--sort '{}': expected {}", o.sort, store::kFlowSortChoices)), kExitUsage;
   q.sort = *sort;
-  const auto format = parse_flow_output_format(o.json ? "jsonl" : o.format);
+  const auto format = parse_flow_output_format(o.format);
   if (!format) return print_error("flows", fmt::format("--format '{}': expected jsonl, csv or table", o.format)), kExitUsage;
   auto r = db.value()->flows(q);
   if (!r) return print_error("flows", r.error().message), kExitUsage;
-  FlowFields fields;
-  for (FlowField f : {FlowField::kSrcHost, FlowField::kDstHost, FlowField::kSrcPort,
-                      FlowField::kDstPort, FlowField::kProto, FlowField::kDirection}) {
-    fields.add(f);
+  if (o.json) {
+    // The REST API's page: {"flows":[...],"next_cursor":"..."}.
+    fmt::print("{}\n", store::flows_json(r.value()));
+  } else {
+    FlowFields fields;
+    for (FlowField f : {FlowField::kSrcHost, FlowField::kDstHost, FlowField::kSrcPort,
+                        FlowField::kDstPort, FlowField::kProto, FlowField::kDirection}) {
+      fields.add(f);
+    }
+    FlowWriter writer(stdout, fields, *format);
+    writer.write(r.value().flows);
+    writer.flush();
   }
-  FlowWriter writer(stdout, fields, *format);
-  writer.write(r.value().flows);
-  writer.flush();
   if (!r.value().next_cursor.empty()) {
     fmt::print(stderr, "flowlens query flows: more rows: --cursor {}\n", r.value().next_cursor);
   }
@@ -346,18 +301,7 @@ int run_hosts(const QueryOptions& o) {
   auto r = db.value()->local_hosts({p->from_ns, p->to_ns, o.limit});
   if (!r) return print_error("hosts", r.error().message), kExitUsage;
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_array();
-    for (const auto& h : r.value()) {
-      w.begin_object()
-          .member("host", h.host.to_string())
-          .member("in_bytes", h.in_bytes)
-          .member("out_bytes", h.out_bytes)
-          .end_object();
-    }
-    w.end_array();
-    fmt::print("{}\n", out);
+    fmt::print("{}\n", store::local_hosts_json(r.value()));
   } else {
     fmt::print("{:<40} {:>16} {:>16}\n", "host", "in_bytes", "out_bytes");
     for (const auto& h : r.value()) {
@@ -371,30 +315,12 @@ int run_summary(const QueryOptions& o) {
   auto db = open_store(o);
   if (!db) return print_error("summary", db.error().message), kExitFailure;
   auto p = parse_common("summary", o, *db.value());
-  if (!p) {
-    // An empty store has no extent; report it as empty rather than failing.
-    auto s = whole_store_summary(*db.value());
-    if (s && s.value().stored_flows == 0 && o.from.empty() && o.to.empty()) {
-      std::fputs(o.json ? "{\"bytes\":0,\"packets\":0,\"flows\":0,\"stored_flows\":0}\n"
-                        : "empty store\n",
-                 stdout);
-      return kExitOk;
-    }
-    return kExitUsage;
-  }
+  if (!p) return kExitUsage;
   auto r = db.value()->summary(p->from_ns, p->to_ns);
   if (!r) return print_error("summary", r.error().message), kExitUsage;
   const auto& s = r.value();
   if (o.json) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object();
-    write_counters(w, s.totals);
-    w.member("stored_flows", s.stored_flows)
-        .member("first", s.first_ns ? format_time(s.first_ns) : "")
-        .member("last", s.last_ns ? format_time(s.last_ns) : "")
-        .end_object();
-    fmt::print("{}\n", out);
+    fmt::print("{}\n", store::summary_json(p->from_ns, p->to_ns, s, db.value()->window_ns()));
   } else {
     fmt::print("bytes {}  packets {}  flows {}  (stored raw flows {}, data from {} to {})\n",
                s.totals.bytes, s.totals.packets, s.totals.flows, s.stored_flows,
@@ -457,7 +383,8 @@ void add_query_command(CLI::App& root, int& exit_code) {
   fl->add_option("--sort", o->sort, "start, -start, bytes or packets")->capture_default_str();
   fl->add_option("--limit", o->flows_limit, "Rows per page (at most 10000)")->capture_default_str();
   fl->add_option("--cursor", o->cursor, "Continue after the page that printed this cursor");
-  fl->add_option("--format", o->format, "table, jsonl (pmacct JSON) or csv")->capture_default_str();
+  fl->add_option("--format", o->format, "table, jsonl (pmacct JSON lines) or csv;\n"
+                                    "--json prints the REST API's page instead")->capture_default_str();
   fl->callback([o, &exit_code] { exit_code = run_flows_query(*o); });
 
   auto* hosts = cmd->add_subcommand("hosts", "Local hosts by traffic");

@@ -10,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "server/request_params.h"
+#include "store/query_json.h"
 #include "store/query_text.h"
 
 namespace flowlens::server {
@@ -159,10 +160,6 @@ ApiResponse store_error(const Error& e) {
   return problem(400, "query refused", e.message, param);
 }
 
-void write_counters(JsonWriter& w, const Counters3& c) {
-  w.member("bytes", c.bytes).member("packets", c.packets).member("flows", c.flows);
-}
-
 ApiResponse ok(std::string body) { return ApiResponse{200, "application/json", std::move(body)}; }
 
 #define FLOWLENS_TRY_PARSE(var, expr)                                   \
@@ -216,31 +213,7 @@ ApiResponse timeseries(std::string_view query, store::FlowStore& db) {
   }
   auto r = db.timeseries(q);
   if (!r) return store_error(r.error());
-  const auto& res = r.value();
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object()
-      .member("from", format_time(res.from_ns))
-      .member("from_ns", res.from_ns)
-      .member("to_ns", q.to_ns)
-      .member("step_s", res.step_ns / kSecond)
-      .member("step_ns", res.step_ns)
-      .member("metric", store::to_string(q.metric))
-      .member("resolution", to_string(res.resolution))
-      .key("series")
-      .begin_array();
-  for (const auto& s : res.series) {
-    w.begin_object().member("group", s.group).key("points").begin_array();
-    for (size_t i = 0; i < s.points.size(); ++i) {
-      const int64_t t = res.from_ns + static_cast<int64_t>(i) * res.step_ns;
-      w.begin_object().member("time", format_time(t)).member("time_ns", t);
-      write_counters(w, s.points[i]);
-      w.end_object();
-    }
-    w.end_array().end_object();
-  }
-  w.end_array().end_object();
-  return ok(std::move(out));
+  return ok(store::timeseries_json(q, r.value()));
 }
 
 ApiResponse host_daily(std::string_view host_text, std::string_view query, store::FlowStore& db) {
@@ -254,21 +227,7 @@ ApiResponse host_daily(std::string_view host_text, std::string_view query, store
   if ((q.to_ns - q.from_ns) / kDay > 100'000) return bad({"to", "more than 100000 days"});
   auto r = db.host_daily(q);
   if (!r) return store_error(r.error());
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().member("host", host->to_string()).key("days").begin_array();
-  for (const auto& d : r.value().days) {
-    w.begin_object()
-        .member("day", format_time(d.day_ns).substr(0, 10))
-        .member("day_ns", d.day_ns)
-        .member("in_bytes", d.in_bytes)
-        .member("in_packets", d.in_packets)
-        .member("out_bytes", d.out_bytes)
-        .member("out_packets", d.out_packets)
-        .end_object();
-  }
-  w.end_array().end_object();
-  return ok(std::move(out));
+  return ok(store::host_daily_json(q, r.value()));
 }
 
 ApiResponse top(std::string_view query, store::FlowStore& db) {
@@ -297,23 +256,7 @@ ApiResponse top(std::string_view query, store::FlowStore& db) {
   q.to_ns = range.to_ns;
   auto r = db.top(q);
   if (!r) return store_error(r.error());
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object()
-      .member("dimension", store::to_string(q.dimension))
-      .member("metric", store::to_string(q.metric))
-      .member("from", format_time(q.from_ns))
-      .member("to", format_time(q.to_ns))
-      .member("exact", r.value().exact)
-      .key("entries")
-      .begin_array();
-  for (const auto& e : r.value().entries) {
-    w.begin_object().member("key", e.key);
-    write_counters(w, e.counters);
-    w.end_object();
-  }
-  w.end_array().end_object();
-  return ok(std::move(out));
+  return ok(store::top_json(q, r.value()));
 }
 
 ApiResponse flows(std::string_view query, store::FlowStore& db) {
@@ -338,26 +281,7 @@ ApiResponse flows(std::string_view query, store::FlowStore& db) {
   q.to_ns = range.to_ns;
   auto r = db.flows(q);
   if (!r) return store_error(r.error());
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().key("flows").begin_array();
-  for (const auto& f : r.value().flows) {
-    w.begin_object()
-        .member("start", format_time(f.start_ns))
-        .member("start_ns", f.start_ns)
-        .member("end_ns", f.end_ns)
-        .member("src", f.src.to_string())
-        .member("dst", f.dst.to_string())
-        .member("src_port", uint64_t{f.src_port})
-        .member("dst_port", uint64_t{f.dst_port})
-        .member("proto", store::ip_proto_name(f.ip_proto))
-        .member("ip_proto", uint64_t{f.ip_proto})
-        .member("direction", to_string(f.direction));
-    write_counters(w, Counters3{f.bytes, f.packets, f.flows});
-    w.end_object();
-  }
-  w.end_array().member("next_cursor", r.value().next_cursor).end_object();
-  return ok(std::move(out));
+  return ok(store::flows_json(r.value()));
 }
 
 ApiResponse hosts(std::string_view query, store::FlowStore& db) {
@@ -367,18 +291,7 @@ ApiResponse hosts(std::string_view query, store::FlowStore& db) {
   FLOWLENS_TRY_PARSE(range, parse_range(p, db));
   auto r = db.local_hosts({range.from_ns, range.to_ns, limit});
   if (!r) return store_error(r.error());
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().key("hosts").begin_array();
-  for (const auto& h : r.value()) {
-    w.begin_object()
-        .member("host", h.host.to_string())
-        .member("in_bytes", h.in_bytes)
-        .member("out_bytes", h.out_bytes)
-        .end_object();
-  }
-  w.end_array().end_object();
-  return ok(std::move(out));
+  return ok(store::local_hosts_json(r.value()));
 }
 
 ApiResponse summary(std::string_view query, store::FlowStore& db) {
@@ -387,19 +300,7 @@ ApiResponse summary(std::string_view query, store::FlowStore& db) {
   FLOWLENS_TRY_PARSE(range, parse_range(p, db));
   auto r = db.summary(range.from_ns, range.to_ns);
   if (!r) return store_error(r.error());
-  const auto& s = r.value();
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().member("from", format_time(range.from_ns)).member("to", format_time(range.to_ns));
-  write_counters(w, s.totals);
-  w.member("stored_flows", s.stored_flows)
-      .member("first", s.first_ns ? format_time(s.first_ns) : "")
-      .member("last", s.last_ns ? format_time(s.last_ns) : "")
-      .member("first_ns", s.first_ns)
-      .member("last_ns", s.last_ns)
-      .member("window_s", db.window_ns() / kSecond)
-      .end_object();
-  return ok(std::move(out));
+  return ok(store::summary_json(range.from_ns, range.to_ns, r.value(), db.window_ns()));
 }
 
 #undef FLOWLENS_TRY_PARSE
