@@ -31,10 +31,20 @@ enum class FieldKind : uint8_t {
   kSamplingInterval, kSamplingAlgorithm, kSamplerId, kPacketInterval, kPacketSpace,
   kSamplingSize, kSamplingPopulation,
   kReverseBytes, kReversePackets, kReverseTcpFlags,
+  // Plan-only kinds (never in TemplateField): the address bytes alone, the family being
+  // preset in every record of the template (see Template::src_family).
+  kSrcAddrBytes, kDstAddrBytes,
 };
 
 struct TemplateField {
   uint16_t length = 0;  // 65535: IPFIX variable length
+  FieldKind kind = FieldKind::kSkip;
+};
+
+// One field of a fixed-length template's decode plan: where it is in the record.
+struct PlanStep {
+  uint32_t offset = 0;
+  uint16_t length = 0;
   FieldKind kind = FieldKind::kSkip;
 };
 
@@ -43,6 +53,14 @@ struct Template {
   size_t min_record_length = 0;  // fixed lengths + 1 per variable-length field
   bool variable = false;
   bool options = false;
+  // Built when the template is accepted, for fixed-length templates (variable == false):
+  // the fields a data record sets, in template order, skipped fields left out, so the
+  // per-record loop does no length bookkeeping. When the only source (destination)
+  // address field is a fixed 4 or 16 bytes, its family is preset here and the plan copies
+  // the bytes alone (kSrcAddrBytes / kDstAddrBytes); otherwise kNone.
+  std::vector<PlanStep> plan;
+  IpFamily src_family = IpFamily::kNone;
+  IpFamily dst_family = IpFamily::kNone;
 };
 
 struct TemplateKey {
