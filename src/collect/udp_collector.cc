@@ -313,14 +313,26 @@ void UdpCollector::stop() {
 void UdpCollector::run_worker(Worker& w) {
   const unsigned batch = static_cast<unsigned>(w.headers.size());
   pollfd fds[2] = {{w.fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  const int tick_ms = static_cast<int>(std::clamp<int64_t>(config_.idle_tick.count(), 1, 3'600'000));
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const int ready = ::poll(fds, 2, -1);
+    bool holding = false;
+    {
+      std::lock_guard lock(w.mutex);
+      holding = w.decoder->held_count() != 0;
+    }
+    const int ready = ::poll(fds, 2, holding ? tick_ms : -1);
     if (ready < 0) {
       if (errno == EINTR) {
         continue;
       }
       w.receive_errors.fetch_add(1, std::memory_order_relaxed);
       return;  // poll only fails on programming errors (EFAULT, EINVAL, ENOMEM)
+    }
+    if (ready == 0) {
+      // Quiet socket, held sets: decode() would expire them on the next datagram only.
+      std::lock_guard lock(w.mutex);
+      w.decoder->expire_held(clock_.now_ns());
+      continue;
     }
     if ((fds[1].revents & POLLIN) != 0) {
       return;

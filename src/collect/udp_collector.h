@@ -60,6 +60,10 @@ struct UdpCollectorConfig {
   // Larger datagrams are truncated by the kernel and counted, not decoded. 65535 holds any
   // UDP payload; 9000-byte jumbo exports fit comfortably.
   size_t max_datagram_bytes = 65535;
+  // A worker whose decoder holds data sets waiting for a template wakes up this often
+  // when its socket is quiet, to expire them (ExportDecoder::expire_held): an exporter
+  // whose templates never come shows its dropped sets even if it stops sending.
+  std::chrono::milliseconds idle_tick{1000};
   decode::flow::ExportDecoderConfig decoder;
 };
 

@@ -4,6 +4,7 @@
 // like "the file stopped growing", pacing live demo traffic, and retention by age.
 
 #include <chrono>
+#include <atomic>
 #include <cstdint>
 
 namespace flowlens {
@@ -28,16 +29,17 @@ class SystemClock final : public Clock {
   }
 };
 
-// A clock tests move by hand.
+// A clock tests move by hand; safe to read from other threads (a collector's workers)
+// while the test moves it.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ns = 0) : now_(start_ns) {}
-  int64_t now_ns() override { return now_; }
-  void advance(int64_t ns) { now_ += ns; }
-  void set(int64_t ns) { now_ = ns; }
+  int64_t now_ns() override { return now_.load(std::memory_order_relaxed); }
+  void advance(int64_t ns) { now_.fetch_add(ns, std::memory_order_relaxed); }
+  void set(int64_t ns) { now_.store(ns, std::memory_order_relaxed); }
 
  private:
-  int64_t now_;
+  std::atomic<int64_t> now_;
 };
 
 }  // namespace flowlens

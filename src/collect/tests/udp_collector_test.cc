@@ -329,6 +329,46 @@ TEST(UdpCollector, CountsMalformedDatagramsAndKeepsGoing) {
   EXPECT_EQ(collector.exporters().at(0).total_errors(), 3u);
 }
 
+TEST(UdpCollector, ExpiresHeldSetsOfAnExporterThatWentQuietAndCountsThemDropped) {
+  ManualClock clock(kReceive);
+  Records got;
+  UdpCollectorConfig config = loopback_config(1);
+  config.decoder.max_hold_ns = 5'000'000'000;
+  config.idle_tick = std::chrono::milliseconds(10);
+  UdpCollector collector(config, got.sink(), clock);
+  ASSERT_TRUE(collector.start().ok());
+  Sender sender(*IpAddress::parse("127.0.0.1"), collector.bound_ports()[0]);
+  ASSERT_TRUE(sender.ok());
+  // NetFlow v9: header (version 9, count 1, uptime, secs, sequence, source id) and one
+  // data flowset for template 256, which this exporter never sends.
+  const auto secs = static_cast<uint32_t>(kReceive / 1'000'000'000);
+  const std::vector<uint8_t> data_only = {
+      0x00, 0x09, 0x00, 0x01, 0x00, 0x00, 0x10, 0x00,
+      static_cast<uint8_t>(secs >> 24), static_cast<uint8_t>(secs >> 16),
+      static_cast<uint8_t>(secs >> 8), static_cast<uint8_t>(secs),
+      0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07,
+      0x01, 0x00, 0x00, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8};
+  ASSERT_TRUE(sender.send(data_only));
+  ASSERT_TRUE(collector.wait_for_datagrams(1, Clk::now() + kDeadline));
+  ASSERT_EQ(collector.exporters().size(), 1u);
+  EXPECT_EQ(collector.exporters()[0].sets_held, 1u);
+  EXPECT_EQ(collector.exporters()[0].sets_dropped_no_template, 0u);
+
+  // No datagram comes any more; the hold time passes on the collector's clock.
+  clock.advance(6'000'000'000);
+  const auto deadline = Clk::now() + kDeadline;
+  ExporterHealth h;
+  do {
+    h = collector.exporters().at(0);
+    if (h.sets_dropped_no_template != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a counter, bounded
+  } while (Clk::now() < deadline);
+  EXPECT_EQ(h.sets_dropped_no_template, 1u);
+  EXPECT_EQ(h.error_count(FlowDecodeError::kHeldExpired), 1u);
+  EXPECT_EQ(h.bytes_dropped_no_template, 8u);  // the flowset body
+  EXPECT_TRUE(got.take().empty());
+}
+
 TEST(UdpCollector, CountsDatagramsLongerThanItsBufferAsTruncated) {
   ManualClock clock(kReceive);
   Records got;
