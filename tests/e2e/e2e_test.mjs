@@ -20,91 +20,19 @@
 //
 //   node tests/e2e/e2e_test.mjs --flowlens build/dev/src/app/flowlens [--keep] [--headed]
 //        [--web-root web/dist]   (serve the dashboard from disk: front-end work without a C++ rebuild)
+//        [--chromium /usr/bin/chromium] [--screenshots DIR]
+// What both browser tests share (flags, skips, checks, flowlens and chromium) is in harness.mjs.
 
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { api, check, checkEqual, finish, log, makeTempDir, noErrorBox, openPage, requireBrowserAndTshark, requireDashboard, requireFlowlens, run, screenshot, setup, startFlowlens, waitFor } from './harness.mjs';
 
-const kSkip = 77;
 const kWindowS = 10;
 const kLocalNet = '10.1.0.0/24';
-const kRepo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// ---------------------------------------------------------------------------- arguments
-const args = { flowlens: null, chromium: '/usr/bin/chromium', screenshots: path.join(kRepo, 'build/e2e-screenshots'), keep: false, headed: false, webRoot: null };
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a === '--flowlens') args.flowlens = process.argv[++i];
-  else if (a === '--chromium') args.chromium = process.argv[++i];
-  else if (a === '--screenshots') args.screenshots = process.argv[++i];
-  else if (a === '--web-root') args.webRoot = process.argv[++i];
-  else if (a === '--keep') args.keep = true;
-  else if (a === '--headed') args.headed = true;
-  else {
-    console.error(`e2e: unknown argument ${a}`);
-    process.exit(2);
-  }
-}
-
-function skip(why) {
-  if (process.env.FLOWLENS_E2E_REQUIRE === '1') {
-    console.error(`e2e: FAIL (FLOWLENS_E2E_REQUIRE=1, would skip): ${why}`);
-    process.exit(1);
-  }
-  console.log(`e2e: SKIPPED: ${why}`);
-  process.exit(kSkip);
-}
-
-if (!args.flowlens || !fs.existsSync(args.flowlens)) skip(`flowlens binary not found (--flowlens ${args.flowlens})`);
-if (!fs.existsSync(args.chromium)) skip(`${args.chromium} not found: scripts/install-deps.sh installs Debian's chromium`);
-if (spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status !== 0) skip('tshark not found (scripts/install-deps.sh installs it)');
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  skip(`playwright-core is not installed: run \`npm ci\` in tests/e2e (scripts/test.sh does) — ${e.message}`);
-}
-
-// ------------------------------------------------------------------------------ helpers
-const t0 = Date.now();
-const log = (msg) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
-let checks = 0;
-
-class CheckError extends Error {}
-class SkipError extends Error {}
-function check(cond, what, detail) {
-  if (!cond) throw new CheckError(`${what}${detail === undefined ? '' : `\n  ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`}`);
-  checks++;
-}
-function checkEqual(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  check(a === e, `${what}: not equal`, `got      ${a.slice(0, 1500)}\n  expected ${e.slice(0, 1500)}`);
-}
-
-/** Polls fn (sync or async) every 100 ms until it returns a truthy value; fails at the deadline. */
-async function waitFor(fn, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new CheckError(`timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function run(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
+const args = setup('e2e');
+requireFlowlens();
+await requireBrowserAndTshark();
 
 // ------------------------------------------------------- the independent computation
 // Every packet as tshark reads it: [time ns (BigInt), src, dst, IP bytes, proto, sport, dport].
@@ -166,44 +94,23 @@ function expected(packets) {
 }
 
 // -------------------------------------------------------------------------- the server
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlens-e2e-'));
+const tmp = makeTempDir('flowlens-e2e-');
 const watchDir = path.join(tmp, 'watch');
 const dataDir = path.join(tmp, 'data');
 fs.mkdirSync(watchDir);
 fs.mkdirSync(dataDir);
-fs.mkdirSync(args.screenshots, { recursive: true });
 
 function generate(file, start, packets, seed) {
   run(args.flowlens, ['generate', '--profile', 'demo', '--start', start, '--rate', '200', '--packets', String(packets), '--flows', '300', '--seed', String(seed), '-q', '-w', file]);
 }
 
-let server = null;
-let browser = null;
-let serverLog = '';
-let failed = true;
-
 async function startServer() {
-  const child = spawn(args.flowlens, ['run', '--watch', watchDir, '--idle-timeout', '1s', '--local-net', kLocalNet, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--progress', 'log', ...(args.webRoot ? ['--web-root', args.webRoot] : [])], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => {
-    serverLog += d;
-  });
-  child.on('exit', (code, sig) => {
-    serverLog += `\n[flowlens run exited: code ${code} signal ${sig}]\n`;
-  });
-  server = child;
-  const m = await waitFor(() => serverLog.match(/on http:\/\/(127\.0\.0\.1:\d+)\//) || (child.exitCode !== null && Promise.reject(new Error('flowlens run exited'))), 'flowlens run to print its address', 30_000);
+  const [m] = await startFlowlens(['run', '--watch', watchDir, '--idle-timeout', '1s', '--local-net', kLocalNet, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--progress', 'log'], [
+    [/on http:\/\/(127\.0\.0\.1:\d+)\//, 'flowlens run to print its address'],
+  ]);
   return `http://${m[1]}`;
 }
 
-async function api(base, pathAndQuery) {
-  const r = await fetch(`${base}${pathAndQuery}`);
-  const body = await r.text();
-  if (!r.ok) throw new Error(`GET ${pathAndQuery}: HTTP ${r.status}: ${body.slice(0, 300)}`);
-  return JSON.parse(body);
-}
 const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '')).toString();
 
 // ------------------------------------------------------------------------ page helpers
@@ -224,18 +131,6 @@ async function rangeOf(page) {
   const el = page.locator('[data-testid=range-text]');
   await el.waitFor();
   return { from: await el.getAttribute('data-from'), to: await el.getAttribute('data-to') };
-}
-
-async function screenshot(page, name) {
-  const file = path.join(args.screenshots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  log(`screenshot ${path.relative(process.cwd(), file)}`);
-}
-
-async function noErrorBox(page, where) {
-  const n = await page.locator('[data-testid=state-error]').count();
-  const text = n ? await page.locator('[data-testid=state-error]').first().innerText() : '';
-  check(n === 0, `${where}: the page shows an error box`, text);
 }
 
 // ------------------------------------------------------------------------------- test
@@ -263,27 +158,11 @@ async function main() {
   checkEqual([extent.bytes, extent.packets, extent.flows], [e1.bytes, e1.packets, e1.flows], 'REST /summary totals vs tshark (bytes, packets, flow records)');
   checkEqual(extent.window_s, kWindowS, 'REST /summary window_s');
 
-  browser = await chromium.launch({
-    executablePath: args.chromium,
-    headless: !args.headed,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  const page = await context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // The browser asks for /favicon.ico by itself; the dashboard has none.
-    if (m.type() === 'error' && !/favicon/.test(m.location()?.url ?? '')) pageErrors.push(`console: ${m.text()} (${m.location()?.url})`);
-  });
+  const { page, pageErrors } = await openPage({ width: 1280, height: 800 });
 
   // ------------------------------------------------------------------ Overview
   await page.goto(`${base}/?range=all`);
-  const isApp = await page.locator('.app[data-view]').count();
-  if (!isApp) {
-    const body = (await page.locator('body').innerText()).slice(0, 200);
-    throw new SkipError(`the server embeds the placeholder page, not the dashboard (build web/ with web/build.sh before building flowlens): "${body}"`);
-  }
+  await requireDashboard(page);
   const range = await rangeOf(page);
   const summary = await api(base, `/api/v1/summary?${qs(range)}`);
   for (const [card, key] of [['bytes', 'bytes'], ['packets', 'packets'], ['flows', 'flows']]) {
@@ -451,25 +330,6 @@ async function main() {
   await screenshot(page, '5-overview-live');
 
   check(pageErrors.length === 0, 'no JavaScript errors in the page', pageErrors);
-  failed = false;
-  log(`PASS: ${checks} checks`);
 }
 
-let skipped = null;
-try {
-  await main();
-} catch (e) {
-  if (e instanceof SkipError) skipped = e.message;
-  else console.error(`e2e: FAIL: ${e instanceof CheckError ? e.message : e.stack}`);
-  if (!skipped) console.error(`--- flowlens run stderr (last 3000 chars) ---\n${serverLog.slice(-3000)}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await waitFor(() => server.exitCode !== null || server.signalCode !== null, 'flowlens run to stop', 10_000).catch(() => server.kill('SIGKILL'));
-  }
-  if (args.keep || (failed && !skipped)) console.error(`e2e: temp dir kept: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-if (skipped) skip(skipped);
-process.exit(failed ? 1 : 0);
+await finish(main);

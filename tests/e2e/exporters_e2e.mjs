@@ -25,16 +25,14 @@
 //
 //   node tests/e2e/exporters_e2e.mjs --flowlens build/dev/src/app/flowlens
 //        [--testdata /work/shared/testdata] [--keep] [--headed] [--web-root web/dist]
+//        [--chromium /usr/bin/chromium] [--screenshots DIR]
+// What both browser tests share (flags, skips, checks, flowlens and chromium) is in harness.mjs.
 
-import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CheckError, api, check, checkEqual, finish, kRepo, log, makeTempDir, noErrorBox, openPage, requireBrowserAndTshark, requireDashboard, requireFlowlens, run, screenshot, setup, skip, startFlowlens, stopFlowlens, waitFor } from './harness.mjs';
 
-const kSkip = 77;
-const kRepo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const kSkewLimitS = 60; // web/src/exporters.ts kSkewLimitS
 
 // The exporters: each group is one original exporter (one source address); its files are
@@ -56,98 +54,20 @@ const kGroups = [
 ];
 
 // ---------------------------------------------------------------------------- arguments
-const args = {
-  flowlens: null,
-  testdata: process.env.FLOWLENS_TESTDATA_DIR ?? path.join(kRepo, '../shared/testdata'),
-  chromium: '/usr/bin/chromium',
-  screenshots: path.join(kRepo, 'build/e2e-screenshots'),
-  keep: false,
-  headed: false,
-  webRoot: null,
-};
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a === '--flowlens') args.flowlens = process.argv[++i];
-  else if (a === '--testdata') args.testdata = process.argv[++i];
-  else if (a === '--chromium') args.chromium = process.argv[++i];
-  else if (a === '--screenshots') args.screenshots = process.argv[++i];
-  else if (a === '--web-root') args.webRoot = process.argv[++i];
-  else if (a === '--keep') args.keep = true;
-  else if (a === '--headed') args.headed = true;
-  else {
-    console.error(`exporters e2e: unknown argument ${a}`);
-    process.exit(2);
-  }
-}
-
-function skip(why) {
-  if (process.env.FLOWLENS_E2E_REQUIRE === '1') {
-    console.error(`exporters e2e: FAIL (FLOWLENS_E2E_REQUIRE=1, would skip): ${why}`);
-    process.exit(1);
-  }
-  console.log(`exporters e2e: SKIPPED: ${why}`);
-  process.exit(kSkip);
-}
-
-if (!args.flowlens || !fs.existsSync(args.flowlens)) skip(`flowlens binary not found (--flowlens ${args.flowlens})`);
+const args = setup('exporters e2e', { testdata: process.env.FLOWLENS_TESTDATA_DIR ?? path.join(kRepo, '../shared/testdata') });
+requireFlowlens();
 for (const g of kGroups) {
   for (const f of g.files) {
     if (!fs.existsSync(path.join(args.testdata, f))) skip(`test data not found: ${path.join(args.testdata, f)} (--testdata or FLOWLENS_TESTDATA_DIR)`);
   }
 }
-if (!fs.existsSync(args.chromium)) skip(`${args.chromium} not found: scripts/install-deps.sh installs Debian's chromium`);
-if (spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status !== 0) skip('tshark not found (scripts/install-deps.sh installs it)');
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  skip(`playwright-core is not installed: run \`npm ci\` in tests/e2e (scripts/test.sh does) — ${e.message}`);
-}
-
-// ------------------------------------------------------------------------------ helpers
-const t0 = Date.now();
-const log = (msg) => console.log(`exporters e2e [${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
-let checks = 0;
-
-class CheckError extends Error {}
-class SkipError extends Error {}
-function check(cond, what, detail) {
-  if (!cond) throw new CheckError(`${what}${detail === undefined ? '' : `\n  ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`}`);
-  checks++;
-}
-function checkEqual(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  check(a === e, `${what}: not equal`, `got      ${a.slice(0, 1500)}\n  expected ${e.slice(0, 1500)}`);
-}
-
-/** Polls fn (sync or async) every 100 ms until it returns a truthy value; fails at the deadline. */
-async function waitFor(fn, what, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new CheckError(`timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function run(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r;
-}
+await requireBrowserAndTshark();
 
 // --------------------------------------------------------------- the datagrams to send
 // Every UDP payload of a capture as tshark reads it, with its source address and port
 // (first occurrence: an sFlow sample's inner headers are IP and UDP too).
 function tsharkDatagrams(file) {
-  const out = run('tshark', ['-r', file, '-n', '-Y', 'udp', '-T', 'fields', '-E', 'separator=,', '-E', 'occurrence=f', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'udp.srcport', '-e', 'udp.length', '-e', 'udp.payload']).stdout;
+  const out = run('tshark', ['-r', file, '-n', '-Y', 'udp', '-T', 'fields', '-E', 'separator=,', '-E', 'occurrence=f', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'udp.srcport', '-e', 'udp.length', '-e', 'udp.payload']);
   const list = [];
   for (const line of out.split('\n')) {
     if (!line) continue;
@@ -175,71 +95,28 @@ function kindOfDatagram(payload) {
 }
 
 function replayCount(files) {
-  const r = run(args.flowlens, ['flows', '--replay-exports', ...files, '--format', 'jsonl']);
-  return r.stdout.split('\n').filter((l) => l.trim()).length;
+  const out = run(args.flowlens, ['flows', '--replay-exports', ...files, '--format', 'jsonl']);
+  return out.split('\n').filter((l) => l.trim()).length;
 }
 
 // -------------------------------------------------------------------------- the server
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowlens-exporters-e2e-'));
+const tmp = makeTempDir('flowlens-exporters-e2e-');
 const dataDir = path.join(tmp, 'data');
 fs.mkdirSync(dataDir);
-fs.mkdirSync(args.screenshots, { recursive: true });
-
-let server = null;
-let browser = null;
-let serverLog = '';
-let failed = true;
 const sockets = [];
 
 async function startServer() {
-  const child = spawn(args.flowlens, ['run', '--collect', 'udp://127.0.0.1:0', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--progress', 'log', ...(args.webRoot ? ['--web-root', args.webRoot] : [])], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => {
-    serverLog += d;
-  });
-  child.on('exit', (code, sig) => {
-    serverLog += `\n[flowlens run exited: code ${code} signal ${sig}]\n`;
-  });
-  server = child;
-  const exited = () => child.exitCode !== null && Promise.reject(new Error('flowlens run exited'));
-  const web = await waitFor(() => serverLog.match(/dashboard and API on http:\/\/(127\.0\.0\.1:\d+)\//) || exited(), 'flowlens run to print its address', 30_000);
-  const collect = await waitFor(() => serverLog.match(/collecting flow exports on udp:\/\/127\.0\.0\.1:(\d+)/) || exited(), 'flowlens run to print its collect port', 30_000);
+  const [web, collect] = await startFlowlens(['run', '--collect', 'udp://127.0.0.1:0', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--progress', 'log'], [
+    [/dashboard and API on http:\/\/(127\.0\.0\.1:\d+)\//, 'flowlens run to print its address'],
+    [/collecting flow exports on udp:\/\/127\.0\.0\.1:(\d+)/, 'flowlens run to print its collect port'],
+  ]);
   return { base: `http://${web[1]}`, collectPort: Number(collect[1]) };
 }
 
 // `flowlens serve` on the run's store (started after the run stopped).
 async function startServe() {
-  serverLog += '\n--- flowlens serve ---\n';
-  const child = spawn(args.flowlens, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(args.webRoot ? ['--web-root', args.webRoot] : [])], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const from = serverLog.length;
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => {
-    serverLog += d;
-  });
-  child.on('exit', (code, sig) => {
-    serverLog += `\n[flowlens serve exited: code ${code} signal ${sig}]\n`;
-  });
-  server = child;
-  const m = await waitFor(() => serverLog.slice(from).match(/on http:\/\/(127\.0\.0\.1:\d+)\//) || (child.exitCode !== null && Promise.reject(new Error('flowlens serve exited'))), 'flowlens serve to print its address', 30_000);
+  const [m] = await startFlowlens(['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], [[/on http:\/\/(127\.0\.0\.1:\d+)\//, 'flowlens serve to print its address']]);
   return `http://${m[1]}`;
-}
-
-async function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    server.kill('SIGTERM');
-    await waitFor(() => server.exitCode !== null || server.signalCode !== null, 'flowlens to stop', 10_000).catch(() => server.kill('SIGKILL'));
-  }
-}
-
-async function api(base, pathAndQuery) {
-  const r = await fetch(`${base}${pathAndQuery}`);
-  const body = await r.text();
-  if (!r.ok) throw new Error(`GET ${pathAndQuery}: HTTP ${r.status}: ${body.slice(0, 300)}`);
-  return JSON.parse(body);
 }
 
 async function openSocket(address) {
@@ -323,23 +200,9 @@ async function main() {
   checkEqual(Object.values(answer.totals.decode_errors).reduce((m, c) => m + c, 0), errorSum, 'API totals.decode_errors = the sum over exporters');
 
   // -------------------------------------------------------------------- the page
-  browser = await chromium.launch({
-    executablePath: args.chromium,
-    headless: !args.headed,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-  const page = await context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.location()?.url ?? '')) pageErrors.push(`console: ${m.text()} (${m.location()?.url})`);
-  });
+  const { page, pageErrors } = await openPage({ width: 1400, height: 900 });
   await page.goto(`${base}/?view=exporters`);
-  if (!(await page.locator('.app[data-view]').count())) {
-    const body = (await page.locator('body').innerText()).slice(0, 200);
-    throw new SkipError(`the server embeds the placeholder page, not the dashboard (build web/ with web/build.sh before building flowlens): "${body}"`);
-  }
+  await requireDashboard(page);
   if (!(await page.locator('nav a[data-view=exporters]').count())) throw new CheckError('the dashboard has no Exporters page: the embedded web/dist is older than web/src (run web/build.sh, then rebuild flowlens)');
   await page.locator('[data-testid=exporters-table]').waitFor({ timeout: 15_000 });
   check(await page.locator('[data-testid=range-not-applicable]').isVisible(), 'the range bar says the time range does not apply');
@@ -410,16 +273,13 @@ async function main() {
   // Auto-refresh: a further answer arrives within about 5 s without a reload.
   const count = Number(await page.locator('[data-testid=exporters-updated]').getAttribute('data-count'));
   await waitFor(async () => Number(await page.locator('[data-testid=exporters-updated]').getAttribute('data-count')) > count, 'the page to re-read /api/v1/exporters by itself', 12_000);
-  const noErrorBox = await page.locator('[data-testid=state-error]').count();
-  check(noErrorBox === 0, 'the page shows no error box', noErrorBox ? await page.locator('[data-testid=state-error]').first().innerText() : '');
-  const file = path.join(args.screenshots, 'exporters.png');
-  await page.screenshot({ path: file, fullPage: true });
-  log(`screenshot ${path.relative(process.cwd(), file)}`);
+  await noErrorBox(page, 'exporters');
+  await screenshot(page, 'exporters');
 
   // ------------------------------------------- a process that does not collect
   // `flowlens serve` on the same store: the API says collecting false and the page says
   // so, with the command that starts collecting.
-  await stopServer();
+  await stopFlowlens();
   const serveBase = await startServe();
   const idle = await api(serveBase, '/api/v1/exporters');
   checkEqual([idle.collecting, idle.listeners, idle.exporters, idle.totals.datagrams], [false, [], [], 0], '`flowlens serve`: /api/v1/exporters says not collecting');
@@ -429,27 +289,12 @@ async function main() {
   const noteText = await note.innerText();
   check(noteText.includes('not collecting flow exports') && noteText.includes('flowlens run --collect udp://0.0.0.0:2055'), 'the page says the process is not collecting and how to start it', noteText);
   checkEqual(await page.locator('[data-testid=exporters-table]').count(), 0, 'no exporters table when not collecting');
-  await page.screenshot({ path: path.join(args.screenshots, 'exporters-not-collecting.png'), fullPage: true });
+  await screenshot(page, 'exporters-not-collecting');
   log('flowlens serve (not collecting): the page says how to start collecting');
 
   check(pageErrors.length === 0, 'no JavaScript errors in the page', pageErrors);
-  failed = false;
-  log(`PASS: ${checks} checks`);
 }
 
-let skipped = null;
-try {
-  await main();
-} catch (e) {
-  if (e instanceof SkipError) skipped = e.message;
-  else console.error(`exporters e2e: FAIL: ${e instanceof CheckError ? e.message : e.stack}`);
-  if (!skipped) console.error(`--- flowlens run stderr (last 3000 chars) ---\n${serverLog.slice(-3000)}`);
-} finally {
+await finish(main, () => {
   for (const s of sockets) s.close();
-  if (browser) await browser.close().catch(() => {});
-  await stopServer();
-  if (args.keep || (failed && !skipped)) console.error(`exporters e2e: temp dir kept: ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-}
-if (skipped) skip(skipped);
-process.exit(failed ? 1 : 0);
+});
