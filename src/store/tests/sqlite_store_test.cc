@@ -242,6 +242,46 @@ TEST(SqliteStore, AddsRollupDeltasAcrossCommits) {
   EXPECT_EQ(st->rollup_rows, delta.traffic.size() + delta.ports.size() + delta.hosts.size());
 }
 
+TEST(SqliteStore, HostRowsAddUpWhetherWrittenManyPerStatementOrOneByOne) {
+  // 75 hosts per side: two full multi-row statements and a remainder row by row, at
+  // window and hour resolution; the second delta overlaps the first in 40 hosts.
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  std::map<IpAddress, std::pair<uint64_t, uint64_t>> expected;
+  auto make = [&](int first, int count, uint64_t bytes) {
+    RollupDelta d;
+    d.window_ns = kWindow;
+    for (int h = first; h < first + count; ++h) {
+      const IpAddress a = v4(10, 9, static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h));
+      for (Resolution res : {Resolution::kWindow, Resolution::kHour}) {
+        const int64_t bucket = bucket_start(kBase, resolution_ns(res, kWindow));
+        const uint64_t in = bytes + static_cast<uint64_t>(h);
+        d.hosts.push_back({res, bucket, a, HostSide::kIn, {in, 1, 1}});
+        d.hosts.push_back({res, bucket, a, HostSide::kOut, {2 * bytes, 1, 1}});
+      }
+      expected[a].first += bytes + static_cast<uint64_t>(h);
+      expected[a].second += 2 * bytes;
+    }
+    return d;
+  };
+  const RollupDelta a = make(0, 75, 1000);
+  const RollupDelta b = make(35, 41, 7);
+  ASSERT_TRUE(store->write({{}, &a, {}}).ok());
+  ASSERT_TRUE(store->write({{}, &b, {}}).ok());
+  // A range not aligned to minutes reads the window rows.
+  auto hosts = store->local_hosts({kBase, kBase + kWindow, 200});
+  ASSERT_TRUE(hosts.ok()) << hosts.error().message;
+  ASSERT_EQ(hosts->size(), expected.size());
+  for (const LocalHost& h : *hosts) {
+    EXPECT_EQ(h.in_bytes, expected[h.host].first);
+    EXPECT_EQ(h.out_bytes, expected[h.host].second);
+  }
+  auto st = store->stats();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->rollup_rows, 76u * 2 * 2);
+}
+
 TEST(SqliteStore, FailedWriteLeavesNothingBehind) {
   TempDir dir;
   auto store = open_store(dir.url());
