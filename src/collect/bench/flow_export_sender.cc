@@ -102,6 +102,12 @@ constexpr uint16_t kV9Fields[][2] = {{1, 4},  {2, 4},  {4, 1},  {5, 1},  {6, 1},
                                      {8, 4},  {9, 1},  {10, 2}, {11, 2}, {12, 4}, {13, 1},
                                      {14, 2}, {15, 4}, {16, 2}, {17, 2}, {21, 4}, {22, 4}};
 constexpr size_t kV9RecordBytes = 45;
+constexpr size_t v9_record_bytes() {
+  size_t n = 0;
+  for (const auto& f : kV9Fields) n += f[1];
+  return n;
+}
+static_assert(v9_record_bytes() == kV9RecordBytes, "the v9 template's fields add up to a record");
 
 void v9_header(Bytes& b, uint32_t count, uint32_t now_s) {
   b.u16(9); b.u16(count); b.u32(kUptimeMs); b.u32(now_s);
