@@ -33,6 +33,8 @@ import time
 import urllib.error
 import urllib.request
 
+from softflowd_test import run_softflowd  # same directory: softflowd -r FILE to EOF
+
 CAPTURES = ["pcap/tls-conn-with-extensions.pcap", "pcap/quic-curl-http3-google.pcap"]
 VERSIONS = {"9": "netflow_v9", "10": "ipfix"}
 failures = []
@@ -56,17 +58,6 @@ def flows_totals(flowlens, capture):
         pk += r["packets"]
         by_src[r["ip_src"]] += r["bytes"]
     return b, pk, by_src
-
-
-def run_softflowd(capture, port, version, workdir):
-    cmd = ["softflowd", "-r", capture, "-n", f"127.0.0.1:{port}", "-v", version, "-d",
-           "-c", "none", "-p", os.path.join(workdir, f"softflowd-{version}.pid"), "-m", "1000000",
-           "-t", "maxlife=2000000000", "-t", "general=2000000000"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    m = re.search(r"Flows exported: \d+ \((\d+) records\) in (\d+) packets", p.stdout)
-    if p.returncode != 0 or not m:
-        raise RuntimeError(f"softflowd failed rc={p.returncode}: {p.stdout}{p.stderr}")
-    return int(m.group(1)), int(m.group(2))
 
 
 def get(port, path):
