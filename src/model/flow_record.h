@@ -47,6 +47,8 @@ struct FlowRecord {
   uint8_t dst_mask = 0;
   Direction direction = Direction::kUnknown;
   SourceKind source = SourceKind::kPcap;
+
+  friend bool operator==(const FlowRecord&, const FlowRecord&) = default;
 };
 
 static_assert(std::is_trivially_copyable_v<FlowRecord>);

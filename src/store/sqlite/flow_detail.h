@@ -1,7 +1,7 @@
 #pragma once
-// FlowDetail: the FlowRecord fields no query filters, sorts or groups by, packed into one
-// BLOB column of `flows` (schema v1). Binding 11 columns per row instead of 23 roughly
-// halves the CPU of the raw insert path (measured, store/README.md "Insert rate").
+// FlowDetail: the FlowRecord fields no query filtered, sorted or grouped by, packed into
+// one BLOB column of `flows` (schema v1-v2). Since v3 raw flows are blocks (flow_block.h);
+// this codec stays to read old stores in the v3 migration.
 //
 // Layout, little-endian, 40 bytes + the exporter address (0, 4 or 16 bytes):
 //   0 end_ns i64 | 8 input_if u32 | 12 output_if u32 | 16 sampling_rate u32 | 20 vlan u16

@@ -1,8 +1,9 @@
 #pragma once
 // The SQLite store's schema and its migrations (see store/README.md "Schema").
 //
-//  meta(key, value)         schema_version, window_ns, flow_count (v2: rows in flows)
-//  flows                    raw FlowRecords, rowid = insertion order, index on start_ns
+//  meta(key, value)         schema_version, window_ns, flow_count (v2: raw flows stored)
+//  flow_blocks              raw FlowRecords, kFlowsPerBlock per row (flow_block_table.h);
+//                           v1-v2 had one row per flow in `flows`
 //  traffic_<res>            (bucket_ns, ip_proto, direction) -> bytes, packets, flows
 //  ports_<res>              (bucket_ns, ip_proto, port, direction) -> counters
 //  hosts_<res>              (bucket_ns, host, side) -> counters, index on (host, bucket_ns)
@@ -22,7 +23,7 @@
 
 namespace flowlens::store::sqlite {
 
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 enum class RollupFamily : uint8_t { kTraffic = 0, kPorts = 1, kHosts = 2 };
 inline constexpr int kRollupFamilyCount = 3;

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "store/sqlite/flow_detail.h"
+#include "store/sqlite/flow_block.h"
+#include "store/sqlite/flow_block_table.h"
 
 #include "core/byte_reader.h"
 
@@ -15,41 +16,6 @@
 
 namespace flowlens::store::sqlite {
 namespace {
-
-constexpr const char* kFlowColumns =
-    "start_ns, bytes, packets, flows, src, dst, src_port, dst_port, ip_proto, direction,"
-    " detail";
-constexpr int kFlowColumnCount = 11;
-// Rows per INSERT statement: one VDBE program run per 32 rows instead of per row; 32 x 23
-// parameters stays far below SQLite's 32766 limit. Measured in README ("Insert rate").
-constexpr int kRowsPerInsert = 32;
-
-std::string flow_insert_sql(int rows) {
-  std::string sql = fmt::format("INSERT INTO flows({}) VALUES ", kFlowColumns);
-  std::string one = "(";
-  for (int c = 0; c < kFlowColumnCount; ++c) one += c == 0 ? "?" : ",?";
-  one += ")";
-  for (int r = 0; r < rows; ++r) {
-    if (r != 0) sql += ',';
-    sql += one;
-  }
-  return sql;
-}
-
-// `detail` is scratch space that must live until the statement is stepped.
-void bind_flow(Statement& s, int base, const FlowRecord& r, uint8_t (&detail)[kFlowDetailMax]) {
-  s.bind_int(base + 1, r.start_ns);
-  s.bind_uint(base + 2, r.bytes);
-  s.bind_uint(base + 3, r.packets);
-  s.bind_uint(base + 4, r.flows);
-  s.bind_ip(base + 5, r.src);
-  s.bind_ip(base + 6, r.dst);
-  s.bind_int(base + 7, r.src_port);
-  s.bind_int(base + 8, r.dst_port);
-  s.bind_int(base + 9, r.ip_proto);
-  s.bind_int(base + 10, static_cast<int64_t>(r.direction));
-  s.bind_blob(base + 11, detail, encode_flow_detail(r, detail));
-}
 
 // Sort key of a host rollup row: resolution, bucket, address bytes (as two big-endian
 // words, so the order is the bytes' order), family, side; `index` names the row.
@@ -93,7 +59,8 @@ std::string upsert_sql(RollupFamily family, Resolution r) {
 }
 
 constexpr int kHostColumnCount = 6;
-// Host rollup rows per upsert statement (see kRowsPerInsert).
+// Host rollup rows per upsert statement: one VDBE program run per 32 rows instead of per
+// row; 32 x 6 parameters stays far below SQLite's 32766 limit. Measured in README.
 constexpr int kRowsPerUpsert = 32;
 
 // Multi-row upsert of host rows. SQLite applies the rows one after another, so a key
@@ -198,27 +165,7 @@ Status SqliteStore::write_in_transaction(const WriteBatch& batch) {
 }
 
 Status SqliteStore::insert_flows(std::span<const FlowRecord> flows) {
-  size_t i = 0;
-  if (flows.size() >= kRowsPerInsert) {
-    auto many = db_->prepare(flow_insert_sql(kRowsPerInsert));
-    if (!many) return many.error();
-    uint8_t details[kRowsPerInsert][kFlowDetailMax];
-    for (; i + kRowsPerInsert <= flows.size(); i += kRowsPerInsert) {
-      for (int r = 0; r < kRowsPerInsert; ++r) {
-        bind_flow(*many, r * kFlowColumnCount, flows[i + static_cast<size_t>(r)], details[r]);
-      }
-      if (auto s = db_->run(*many, "write: insert flows"); !s) return s;
-    }
-  }
-  if (i == flows.size()) return Status::Ok();
-  auto one = db_->prepare(flow_insert_sql(1));
-  if (!one) return one.error();
-  uint8_t detail[kFlowDetailMax];
-  for (; i < flows.size(); ++i) {
-    bind_flow(*one, 0, flows[i], detail);
-    if (auto s = db_->run(*one, "write: insert flows"); !s) return s;
-  }
-  return Status::Ok();
+  return write_flow_blocks(*db_, flows);
 }
 
 Status SqliteStore::upsert_rollups(const RollupDelta& delta) {
@@ -425,6 +372,84 @@ Result<uint64_t> SqliteStore::delete_older(const std::string& table, const char*
   return static_cast<uint64_t>(db_->changes());
 }
 
+// Whole blocks that end before the cutoff are deleted; a block that straddles it is
+// rewritten with the flows that start at or after the cutoff. Those are a suffix of the
+// block (flows are sorted in a block), so the rewritten block starts at the id of its first
+// kept flow and every kept flow keeps its id.
+Result<uint64_t> SqliteStore::delete_flows_before(int64_t cutoff_ns) {
+  uint64_t deleted = 0;
+  {
+    auto s = db_->prepare("SELECT coalesce(sum(count), 0) FROM flow_blocks WHERE start_max < ?1");
+    if (!s) return s.error();
+    s->bind_int(1, cutoff_ns);
+    if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("retention: count", rc);
+    deleted = s->column_uint(0);
+  }
+  auto whole = db_->prepare("DELETE FROM flow_blocks WHERE start_max < ?1");
+  if (!whole) return whole.error();
+  whole->bind_int(1, cutoff_ns);
+  if (auto st = db_->run(*whole, "retention: delete old flow blocks"); !st) return st.error();
+
+  struct Straddling {
+    int64_t id;
+    size_t count;
+    std::vector<FlowRecord> kept;
+  };
+  std::vector<Straddling> rewrite;
+  {
+    auto scan = FlowBlockScan::open(*db_, cutoff_ns, cutoff_ns, FlowBlockScan::Order::kAny);
+    if (!scan) return scan.error();
+    for (;;) {
+      auto more = scan->next();
+      if (!more) return more.error();
+      if (!*more) break;
+      auto flows = scan->flows();
+      if (!flows) return flows.error();
+      Straddling b{scan->row().id, flows->size(), {}};
+      for (const FlowRecord& r : *flows) {
+        if (r.start_ns >= cutoff_ns) b.kept.push_back(r);
+      }
+      rewrite.push_back(std::move(b));
+    }
+  }
+  std::vector<uint8_t> scratch;
+  for (const Straddling& b : rewrite) {
+    auto del = db_->prepare("DELETE FROM flow_blocks WHERE id = ?1");
+    if (!del) return del.error();
+    del->bind_int(1, b.id);
+    if (auto st = db_->run(*del, "retention: rewrite flow block"); !st) return st.error();
+    const int64_t first_kept = b.id + static_cast<int64_t>(b.count - b.kept.size());
+    if (auto st = insert_flow_block(*db_, first_kept, b.kept, scratch); !st) return st.error();
+    deleted += b.count - b.kept.size();
+  }
+  return deleted;
+}
+
+// The oldest blocks by start time until at least `at_least` flows are gone.
+Result<uint64_t> SqliteStore::delete_oldest_flows(int64_t at_least) {
+  std::vector<int64_t> ids;
+  uint64_t deleted = 0;
+  {
+    auto s = db_->prepare("SELECT id, count FROM flow_blocks ORDER BY start_min");
+    if (!s) return s.error();
+    int rc = SQLITE_DONE;
+    while (deleted < static_cast<uint64_t>(at_least) && (rc = s->step()) == SQLITE_ROW) {
+      ids.push_back(s->column_int(0));
+      deleted += s->column_uint(1);
+    }
+    if (deleted < static_cast<uint64_t>(at_least) && rc != SQLITE_DONE) {
+      return db_->error("retention: oldest flow blocks", rc);
+    }
+  }
+  for (const int64_t id : ids) {
+    auto del = db_->prepare("DELETE FROM flow_blocks WHERE id = ?1");
+    if (!del) return del.error();
+    del->bind_int(1, id);
+    if (auto st = db_->run(*del, "retention: delete oldest flows"); !st) return st.error();
+  }
+  return deleted;
+}
+
 Result<RetentionReport> SqliteStore::apply_retention(const RetentionPolicy& policy,
                                                      int64_t now_ns) {
   RetentionReport report;
@@ -435,7 +460,7 @@ Result<RetentionReport> SqliteStore::apply_retention(const RetentionPolicy& poli
   if (auto s = db_->exec("BEGIN IMMEDIATE", "retention: begin"); !s) return s.error();
   Status status;
   if (policy.flows_max_age_ns > 0) {
-    auto n = delete_older("flows", "start_ns", saturating_sub(now_ns, policy.flows_max_age_ns));
+    auto n = delete_flows_before(saturating_sub(now_ns, policy.flows_max_age_ns));
     if (n) {
       report.flows_deleted += *n;
       status = add_flow_count(-static_cast<int64_t>(*n));
@@ -497,19 +522,15 @@ Result<bool> SqliteStore::shrink_step(RetentionReport& report) {
   Status status;
   bool progressed = false;
   if (*flow_rows > 0) {
-    // A slice of 1/16 of the rows (at least 1024): few rounds, little overshoot.
+    // A slice of 1/16 of the flows (at least 1024): few rounds, little overshoot.
     const int64_t slice = std::min<int64_t>(*flow_rows, std::max<int64_t>(1024, *flow_rows / 16));
-    auto s = db_->prepare(
-        "DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY start_ns LIMIT ?1)");
-    if (!s) {
-      status = s.error();
+    auto deleted = delete_oldest_flows(slice);
+    if (deleted) {
+      report.flows_deleted += *deleted;
+      status = add_flow_count(-static_cast<int64_t>(*deleted));
+      progressed = *deleted > 0;
     } else {
-      s->bind_int(1, slice);
-      status = db_->run(*s, "retention: delete oldest flows");
-      const int64_t deleted = db_->changes();
-      report.flows_deleted += static_cast<uint64_t>(deleted);
-      if (status) status = add_flow_count(-deleted);
-      progressed = true;
+      status = deleted.error();
     }
   } else {
     for (Resolution r : {Resolution::kWindow, Resolution::kMinute}) {

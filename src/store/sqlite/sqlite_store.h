@@ -54,6 +54,10 @@ class SqliteStore final : public FlowStore {
   Result<uint64_t> delete_older(const std::string& table, const char* time_column,
                                 int64_t cutoff_ns);
   Result<bool> shrink_step(RetentionReport& report);
+  // Raw flows that start before the cutoff; returns how many were deleted.
+  Result<uint64_t> delete_flows_before(int64_t cutoff_ns);
+  // At least `at_least` of the oldest raw flows (whole blocks); returns how many.
+  Result<uint64_t> delete_oldest_flows(int64_t at_least);
 
   // Resolution to answer [from, to) from rollups: the coarsest whose bucket is >= the
   // window and divides both ends; nullopt when not even the window does.

@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "model/flow_output.h"
-#include "store/sqlite/flow_detail.h"
+#include "store/sqlite/flow_block_table.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowlens::store::sqlite {
@@ -22,7 +22,7 @@ constexpr int64_t kDayNs = int64_t{86400} * 1'000'000'000;
 // Fixed parameter numbers, so one SQL text serves any subset of filters (unused
 // numbers stay NULL and are never referenced).
 constexpr int kFrom = 1, kTo = 2, kProto = 3, kDirection = 4, kPort = 5, kHost = 6,
-              kSrcHost = 7, kDstHost = 8, kCursorKey = 9, kCursorId = 10, kLimit = 11;
+              kSrcHost = 7, kDstHost = 8;
 
 Status check_range(int64_t from_ns, int64_t to_ns) {
   if (from_ns >= to_ns) {
@@ -68,15 +68,52 @@ void bind_filter(Statement& s, const Filter& f) {
 }
 
 // Raw flows honour every filter with its literal meaning (port: src or dst port).
-std::string raw_filter_sql(const Filter& f) {
-  std::string sql;
-  if (f.ip_proto) sql += " AND ip_proto = ?3";
-  if (f.direction) sql += " AND direction = ?4";
-  if (f.port) sql += " AND (src_port = ?5 OR dst_port = ?5)";
-  if (f.host) sql += " AND (src = ?6 OR dst = ?6)";
-  if (f.src_host) sql += " AND src = ?7";
-  if (f.dst_host) sql += " AND dst = ?8";
-  return sql;
+bool matches(const Filter& f, const FlowRecord& r) {
+  if (f.ip_proto && r.ip_proto != *f.ip_proto) return false;
+  if (f.direction && r.direction != *f.direction) return false;
+  if (f.port && r.src_port != *f.port && r.dst_port != *f.port) return false;
+  if (f.host && r.src != *f.host && r.dst != *f.host) return false;
+  if (f.src_host && r.src != *f.src_host) return false;
+  if (f.dst_host && r.dst != *f.dst_host) return false;
+  return true;
+}
+
+// Calls visit(record) for every raw flow that starts in [from, to).
+template <typename Visit>
+Status for_each_flow(Connection& db, int64_t from_ns, int64_t to_ns, Visit&& visit) {
+  auto scan = FlowBlockScan::open(db, from_ns, to_ns, FlowBlockScan::Order::kAny);
+  if (!scan) return scan.error();
+  for (;;) {
+    auto more = scan->next();
+    if (!more) return more.error();
+    if (!*more) return Status::Ok();
+    auto flows = scan->flows();
+    if (!flows) return flows.error();
+    for (const FlowRecord& r : *flows) {
+      if (r.start_ns >= from_ns && r.start_ns < to_ns) visit(r);
+    }
+  }
+}
+
+// inet_ntop's text of an IPv4 address, without its cost (a top can format millions).
+std::string ipv4_text(const uint8_t* b) {
+  char buf[16];
+  char* p = buf;
+  for (int i = 0; i < 4; ++i) {
+    if (i != 0) *p++ = '.';
+    const unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  }
+  return std::string(buf, static_cast<size_t>(p - buf));
+}
+
+// The service port, as model/rollup.h defines it for PortRollup.
+uint16_t service_port(const FlowRecord& r) {
+  if (r.src_port == 0) return r.dst_port;
+  if (r.dst_port == 0) return r.src_port;
+  return std::min(r.src_port, r.dst_port);
 }
 
 // Rollup filters; the caller picked a family that has the filtered columns. On the port
@@ -156,29 +193,6 @@ std::string group_name(Dimension d, int64_t key) {
     case Dimension::kDstPort: return std::to_string(key);
     default: return "";
   }
-}
-
-constexpr const char* kFlowSelect =
-    "SELECT start_ns, bytes, packets, flows, src, dst, src_port, dst_port, ip_proto,"
-    " direction, detail, id FROM flows";
-constexpr int kFlowIdColumn = 11;
-
-FlowRecord read_flow(const Statement& s) {
-  FlowRecord r;
-  r.start_ns = s.column_int(0);
-  r.bytes = s.column_uint(1);
-  r.packets = s.column_uint(2);
-  r.flows = s.column_uint(3);
-  r.src = s.column_ip(4);
-  r.dst = s.column_ip(5);
-  r.src_port = static_cast<uint16_t>(s.column_int(6));
-  r.dst_port = static_cast<uint16_t>(s.column_int(7));
-  r.ip_proto = static_cast<uint8_t>(s.column_int(8));
-  r.direction = static_cast<Direction>(s.column_int(9));
-  size_t n = 0;
-  const uint8_t* detail = s.column_blob(10, n);
-  (void)decode_flow_detail(detail, n, r);  // a malformed detail leaves the fields zero
-  return r;
 }
 
 // Cursor text: one letter naming the sort, the sort key of the last row, '.', its rowid.
@@ -341,19 +355,13 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     return Error{fmt::format("limit: must be 1..{} (got {})", kMaxTopLimit, q.limit)};
   }
   const Dimension d = q.dimension;
-  const char* raw_key = nullptr;
   switch (d) {
-    case Dimension::kProto: raw_key = "ip_proto"; break;
-    case Dimension::kSrcHost: raw_key = "src"; break;
-    case Dimension::kDstHost: raw_key = "dst"; break;
-    case Dimension::kSrcPort: raw_key = "src_port"; break;
-    case Dimension::kDstPort: raw_key = "dst_port"; break;
-    // The service port, as model/rollup.h defines it for PortRollup.
-    case Dimension::kPort:
-      raw_key =
-          "CASE WHEN src_port = 0 THEN dst_port WHEN dst_port = 0 THEN src_port"
-          " ELSE min(src_port, dst_port) END";
-      break;
+    case Dimension::kProto:
+    case Dimension::kSrcHost:
+    case Dimension::kDstHost:
+    case Dimension::kSrcPort:
+    case Dimension::kDstPort:
+    case Dimension::kPort: break;
     default:
       return Error{fmt::format("dimension: {} is not a top dimension (proto, src_host, "
                                "dst_host, port, src_port, dst_port)",
@@ -379,67 +387,114 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
         "AND side = {}",
         rollup_table(RollupFamily::kHosts, *res), d == Dimension::kSrcHost ? 1 : 0);
     from_rollups = true;
-  } else {
-    sql = fmt::format(
-        "SELECT {}, bytes, packets, flows FROM flows WHERE start_ns >= ?1 AND start_ns < ?2{}",
-        raw_key, raw_filter_sql(q.filter));
   }
-  auto s = db_->prepare(sql);
-  if (!s) return s.error();
-  s->bind_int(kFrom, q.from_ns);
-  s->bind_int(kTo, q.to_ns);
-  bind_filter(*s, q.filter);
 
   // Grouped here rather than by GROUP BY: SQLite sorts the rows into a temporary B-tree
   // to group them, which took 3/4 of the time of a 30-day top over day rollups; a hash
   // map over the plain scan does not sort at all.
   std::unordered_map<GroupKey, Counters3, GroupKeyHash> groups;
-  int rc;
-  while ((rc = s->step()) == SQLITE_ROW) {
-    GroupKey k;
-    if (host_dimension) {
-      size_t n = 0;
-      const uint8_t* p = s->column_blob(0, n);
-      if (p != nullptr && (n == 4 || n == 16)) {
-        std::memcpy(&k.hi, p, std::min<size_t>(n, 8));
-        if (n == 16) std::memcpy(&k.lo, p + 8, 8);
-        k.len = static_cast<uint8_t>(n);
+  if (from_rollups) {
+    auto s = db_->prepare(sql);
+    if (!s) return s.error();
+    s->bind_int(kFrom, q.from_ns);
+    s->bind_int(kTo, q.to_ns);
+    bind_filter(*s, q.filter);
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      GroupKey k;
+      if (host_dimension) {
+        size_t n = 0;
+        const uint8_t* p = s->column_blob(0, n);
+        if (p != nullptr && (n == 4 || n == 16)) {
+          std::memcpy(&k.hi, p, std::min<size_t>(n, 8));
+          if (n == 16) std::memcpy(&k.lo, p + 8, 8);
+          k.len = static_cast<uint8_t>(n);
+        }
+      } else {
+        k.hi = static_cast<uint64_t>(s->column_int(0));
       }
-    } else {
-      k.hi = static_cast<uint64_t>(s->column_int(0));
+      groups[k] += read_counters(*s, 1);
     }
-    groups[k] += read_counters(*s, 1);
+    if (rc != SQLITE_DONE) return db_->error("top", rc);
+  } else {
+    auto key_of = [d](const FlowRecord& r) {
+      GroupKey k;
+      const IpAddress* host = d == Dimension::kSrcHost   ? &r.src
+                              : d == Dimension::kDstHost ? &r.dst
+                                                         : nullptr;
+      if (host != nullptr) {
+        // Same key as a stored 4- or 16-byte host BLOB (an IPv4 address's bytes 4..15 are
+        // zero).
+        if (host->family != IpFamily::kNone) {
+          std::memcpy(&k.hi, host->bytes.data(), 8);
+          std::memcpy(&k.lo, host->bytes.data() + 8, 8);
+          k.len = host->family == IpFamily::kV4 ? 4 : 16;
+        }
+        return k;
+      }
+      switch (d) {
+        case Dimension::kProto: k.hi = r.ip_proto; break;
+        case Dimension::kSrcPort: k.hi = r.src_port; break;
+        case Dimension::kDstPort: k.hi = r.dst_port; break;
+        default: k.hi = service_port(r); break;
+      }
+      return k;
+    };
+    auto st = for_each_flow(*db_, q.from_ns, q.to_ns, [&](const FlowRecord& r) {
+      if (matches(q.filter, r)) groups[key_of(r)] += Counters3{r.bytes, r.packets, r.flows};
+    });
+    if (!st) return st.error();
   }
-  if (rc != SQLITE_DONE) return db_->error("top", rc);
-  s->reset();
 
-  // Candidates: every group whose metric reaches the limit-th largest, so the key-ascending
-  // tie break below sees all groups tied at the cut.
-  std::vector<std::pair<uint64_t, const std::pair<const GroupKey, Counters3>*>> ranked;
+  // The answer is every group above the limit-th largest metric, then the groups tied
+  // with it in key (text) order. Key texts are made only for the answer and for the groups
+  // tied at the cut: building and sorting a text per group took 2/3 of a top over 2 M
+  // source hosts that all tied (a synthetic network; real ones tie in the long tail).
+  using Group = std::pair<const GroupKey, Counters3>;
+  auto key_text = [&](const GroupKey& k) {
+    if (!host_dimension) return group_name(d, static_cast<int64_t>(k.hi));
+    uint8_t bytes[16];
+    std::memcpy(bytes, &k.hi, 8);
+    std::memcpy(bytes + 8, &k.lo, 8);
+    if (k.len == 4) return ipv4_text(bytes);
+    return k.len == 16 ? IpAddress::v6(bytes).to_string() : IpAddress().to_string();
+  };
+  std::vector<std::pair<uint64_t, const Group*>> ranked;
   ranked.reserve(groups.size());
   for (const auto& g : groups) ranked.emplace_back(metric_of(g.second, q.metric), &g);
+  std::vector<std::pair<std::string, const Group*>> chosen;
   if (ranked.size() > q.limit) {
     std::nth_element(ranked.begin(), ranked.begin() + (q.limit - 1), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
     const uint64_t cut = ranked[q.limit - 1].first;
-    std::erase_if(ranked, [cut](const auto& r) { return r.first < cut; });
+    const auto above_end = std::partition(ranked.begin(), ranked.end(),
+                                          [cut](const auto& r) { return r.first > cut; });
+    const auto tied_end = std::partition(above_end, ranked.end(),
+                                         [cut](const auto& r) { return r.first == cut; });
+    for (auto it = ranked.begin(); it != above_end; ++it) {
+      chosen.emplace_back(key_text(it->second->first), it->second);
+    }
+    std::vector<std::pair<std::string, const Group*>> tied;
+    tied.reserve(static_cast<size_t>(tied_end - above_end));
+    for (auto it = above_end; it != tied_end; ++it) {
+      tied.emplace_back(key_text(it->second->first), it->second);
+    }
+    const size_t need = q.limit - chosen.size();
+    if (tied.size() > need) {
+      std::nth_element(tied.begin(), tied.begin() + static_cast<std::ptrdiff_t>(need),
+                       tied.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      tied.resize(need);
+    }
+    for (auto& t : tied) chosen.push_back(std::move(t));
+  } else {
+    for (const auto& [metric, g] : ranked) chosen.emplace_back(key_text(g->first), g);
   }
   TopResult out;
-  out.entries.reserve(ranked.size());
-  for (const auto& [metric, g] : ranked) {
+  out.entries.reserve(chosen.size());
+  for (auto& [text, g] : chosen) {
     TopEntry e;
     e.counters = g->second;
-    const GroupKey& k = g->first;
-    if (host_dimension) {
-      uint8_t bytes[16];
-      std::memcpy(bytes, &k.hi, 8);
-      std::memcpy(bytes + 8, &k.lo, 8);
-      e.key = k.len == 4 ? IpAddress::v4(bytes).to_string()
-              : k.len == 16 ? IpAddress::v6(bytes).to_string()
-                            : IpAddress().to_string();
-    } else {
-      e.key = group_name(d, static_cast<int64_t>(k.hi));
-    }
+    e.key = std::move(text);
     out.entries.push_back(std::move(e));
   }
   std::sort(out.entries.begin(), out.entries.end(), [&](const TopEntry& a, const TopEntry& b) {
@@ -447,7 +502,6 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     const uint64_t mb = metric_of(b.counters, q.metric);
     return ma != mb ? ma > mb : a.key < b.key;
   });
-  if (out.entries.size() > q.limit) out.entries.resize(q.limit);
   if (!from_rollups) {
     auto covered = raw_flows_cover(q.from_ns);
     if (!covered) return covered.error();
@@ -457,7 +511,7 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
 }
 
 Result<bool> SqliteStore::raw_flows_cover(int64_t from_ns) {
-  auto s = db_->prepare("SELECT min(start_ns) FROM flows");
+  auto s = db_->prepare("SELECT min(start_min) FROM flow_blocks");
   if (!s) return s.error();
   if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("oldest flow", rc);
   const int64_t oldest = s->column_is_null(0) ? INT64_MAX : s->column_int(0);
@@ -496,55 +550,86 @@ Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
     if (!c) return c.error();
     cursor = *c;
   }
-  const char* order = "";
-  const char* after = "";
-  switch (q.sort) {
-    case FlowSort::kStartAsc:
-      order = "start_ns, id";
-      after = " AND (start_ns, id) > (?9, ?10)";
-      break;
-    case FlowSort::kStartDesc:
-      order = "start_ns DESC, id DESC";
-      after = " AND (start_ns, id) < (?9, ?10)";
-      break;
-    case FlowSort::kBytesDesc:
-      order = "bytes DESC, id";
-      after = " AND (bytes < ?9 OR (bytes = ?9 AND id > ?10))";
-      break;
-    case FlowSort::kPacketsDesc:
-      order = "packets DESC, id";
-      after = " AND (packets < ?9 OR (packets = ?9 AND id > ?10))";
-      break;
-  }
-  auto s = db_->prepare(fmt::format(
-      "{} WHERE start_ns >= ?1 AND start_ns < ?2{}{} ORDER BY {} LIMIT ?11", kFlowSelect,
-      raw_filter_sql(q.filter), cursor ? after : "", order));
-  if (!s) return s.error();
-  s->bind_int(kFrom, q.from_ns);
-  s->bind_int(kTo, q.to_ns);
-  bind_filter(*s, q.filter);
-  if (cursor) {
-    s->bind_int(kCursorKey, cursor->key);
-    s->bind_int(kCursorId, cursor->id);
-  }
-  // One row more than asked tells whether another page exists.
-  s->bind_int(kLimit, int64_t{q.limit} + 1);
-  FlowsResult out;
-  int64_t last_id = 0;
-  int rc;
-  while ((rc = s->step()) == SQLITE_ROW) {
-    if (out.flows.size() == q.limit) {
-      const FlowRecord& last = out.flows.back();
-      int64_t key = last.start_ns;
-      if (q.sort == FlowSort::kBytesDesc) key = static_cast<int64_t>(last.bytes);
-      if (q.sort == FlowSort::kPacketsDesc) key = static_cast<int64_t>(last.packets);
-      out.next_cursor = fmt::format("{}{}.{}", cursor_letter(q.sort), key, last_id);
-      break;
+  // Every row has a position (sort key, id); `before` is the page order. Sort keys are
+  // compared as int64, as the cursor text carries them.
+  struct Row {
+    int64_t key;
+    int64_t id;
+    FlowRecord record;
+  };
+  const FlowSort sort = q.sort;
+  auto key_of = [sort](const FlowRecord& r) -> int64_t {
+    switch (sort) {
+      case FlowSort::kBytesDesc: return static_cast<int64_t>(r.bytes);
+      case FlowSort::kPacketsDesc: return static_cast<int64_t>(r.packets);
+      default: return r.start_ns;
     }
-    out.flows.push_back(read_flow(*s));
-    last_id = s->column_int(kFlowIdColumn);
+  };
+  auto before = [sort](int64_t ka, int64_t ia, int64_t kb, int64_t ib) {
+    switch (sort) {
+      case FlowSort::kStartAsc: return ka < kb || (ka == kb && ia < ib);
+      case FlowSort::kStartDesc: return ka > kb || (ka == kb && ia > ib);
+      default: return ka > kb || (ka == kb && ia < ib);
+    }
+  };
+  auto row_before = [&](const Row& a, const Row& b) { return before(a.key, a.id, b.key, b.id); };
+
+  // Time sorts visit blocks nearest the page first and stop once no block can hold a row
+  // that precedes the page's last; the byte and packet sorts read the whole range (as
+  // SQLite sorted it before). A cursor also narrows the range.
+  int64_t from = q.from_ns;
+  int64_t to = q.to_ns;
+  auto order = FlowBlockScan::Order::kAny;
+  if (sort == FlowSort::kStartAsc) {
+    order = FlowBlockScan::Order::kStartAsc;
+    if (cursor) from = std::max(from, cursor->key);
+  } else if (sort == FlowSort::kStartDesc) {
+    order = FlowBlockScan::Order::kStartDesc;
+    if (cursor && cursor->key < to) to = cursor->key + 1;
   }
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db_->error("flows", rc);
+  FlowsResult out;
+  if (from >= to) return out;
+  auto scan = FlowBlockScan::open(*db_, from, to, order);
+  if (!scan) return scan.error();
+  // The best limit + 1 rows, worst on top; one row more than asked tells whether another
+  // page exists.
+  const size_t keep = size_t{q.limit} + 1;
+  std::vector<Row> heap;
+  for (;;) {
+    auto more = scan->next();
+    if (!more) return more.error();
+    if (!*more) break;
+    if (heap.size() == keep) {
+      const Row& worst = heap.front();
+      if (sort == FlowSort::kStartAsc && scan->row().start_min > worst.key) break;
+      if (sort == FlowSort::kStartDesc && scan->row().start_max < worst.key) break;
+    }
+    auto flows = scan->flows();
+    if (!flows) return flows.error();
+    int64_t id = scan->row().id;
+    for (const FlowRecord& r : *flows) {
+      const int64_t this_id = id++;
+      if (r.start_ns < q.from_ns || r.start_ns >= q.to_ns || !matches(q.filter, r)) continue;
+      const int64_t key = key_of(r);
+      if (cursor && !before(cursor->key, cursor->id, key, this_id)) continue;
+      if (heap.size() == keep) {
+        if (!before(key, this_id, heap.front().key, heap.front().id)) continue;
+        std::pop_heap(heap.begin(), heap.end(), row_before);
+        heap.back() = Row{key, this_id, r};
+      } else {
+        heap.push_back(Row{key, this_id, r});
+      }
+      std::push_heap(heap.begin(), heap.end(), row_before);
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), row_before);
+  if (heap.size() == keep) {
+    const Row& last = heap[q.limit - 1];
+    out.next_cursor = fmt::format("{}{}.{}", cursor_letter(sort), last.key, last.id);
+    heap.pop_back();
+  }
+  out.flows.reserve(heap.size());
+  for (const Row& r : heap) out.flows.push_back(r.record);
   return out;
 }
 
@@ -587,19 +672,38 @@ Result<SummaryResult> SqliteStore::summary(int64_t from_ns, int64_t to_ns) {
   if (auto s = check_range(from_ns, to_ns); !s) return s.error();
   SummaryResult out;
   const std::optional<Resolution> res = range_resolution(from_ns, to_ns);
-  const std::string totals_sql =
-      res ? fmt::format("SELECT sum(bytes), sum(packets), sum(flows) FROM {} WHERE "
-                        "bucket_ns >= ?1 AND bucket_ns < ?2",
-                        rollup_table(RollupFamily::kTraffic, *res))
-          : std::string("SELECT sum(bytes), sum(packets), sum(flows) FROM flows WHERE "
-                        "start_ns >= ?1 AND start_ns < ?2");
-  {
-    auto s = db_->prepare(totals_sql);
+  if (res) {
+    auto s = db_->prepare(fmt::format(
+        "SELECT sum(bytes), sum(packets), sum(flows) FROM {} WHERE bucket_ns >= ?1 AND "
+        "bucket_ns < ?2",
+        rollup_table(RollupFamily::kTraffic, *res)));
     if (!s) return s.error();
     s->bind_int(1, from_ns);
     s->bind_int(2, to_ns);
     if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
     out.totals = read_counters(*s, 0);
+  } else {
+    // Raw flows: a block wholly inside the range adds its stored sums, only the blocks at
+    // the edges are decoded.
+    auto scan = FlowBlockScan::open(*db_, from_ns, to_ns, FlowBlockScan::Order::kAny);
+    if (!scan) return scan.error();
+    for (;;) {
+      auto more = scan->next();
+      if (!more) return more.error();
+      if (!*more) break;
+      const FlowBlockRow& b = scan->row();
+      if (b.start_min >= from_ns && b.start_max < to_ns) {
+        out.totals += Counters3{b.bytes, b.packets, b.flows};
+        continue;
+      }
+      auto flows = scan->flows();
+      if (!flows) return flows.error();
+      for (const FlowRecord& r : *flows) {
+        if (r.start_ns >= from_ns && r.start_ns < to_ns) {
+          out.totals += Counters3{r.bytes, r.packets, r.flows};
+        }
+      }
+    }
   }
   auto n = raw_flow_count();
   if (!n) return n.error();
@@ -610,8 +714,8 @@ Result<SummaryResult> SqliteStore::summary(int64_t from_ns, int64_t to_ns) {
   int64_t last = INT64_MIN;
   {
     auto s = db_->prepare(
-        "SELECT (SELECT min(start_ns) FROM flows),"
-        " (SELECT max(start_ns) FROM flows)");
+        "SELECT (SELECT min(start_min) FROM flow_blocks),"
+        " (SELECT max(start_max) FROM flow_blocks)");
     if (!s) return s.error();
     if (const int rc = s->step(); rc != SQLITE_ROW) return db_->error("summary", rc);
     if (!s->column_is_null(0)) first = s->column_int(0);

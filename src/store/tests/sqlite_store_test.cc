@@ -152,17 +152,6 @@ Result<TimeseriesResult> bytes_series(FlowStore& store, int64_t from, int64_t to
   return store.timeseries({from, to, step, Metric::kBytes, Dimension::kNone, {}});
 }
 
-bool same_record(const FlowRecord& a, const FlowRecord& b) {
-  return a.start_ns == b.start_ns && a.end_ns == b.end_ns && a.packets == b.packets &&
-         a.bytes == b.bytes && a.flows == b.flows && a.src == b.src && a.dst == b.dst &&
-         a.exporter == b.exporter && a.input_if == b.input_if && a.output_if == b.output_if &&
-         a.sampling_rate == b.sampling_rate && a.src_port == b.src_port &&
-         a.dst_port == b.dst_port && a.vlan == b.vlan && a.mac_src == b.mac_src &&
-         a.mac_dst == b.mac_dst && a.ip_proto == b.ip_proto && a.tos == b.tos &&
-         a.tcp_flags == b.tcp_flags && a.src_mask == b.src_mask && a.dst_mask == b.dst_mask &&
-         a.direction == b.direction && a.source == b.source;
-}
-
 std::vector<FlowRecord> all_flows(FlowStore& store, FlowSort sort = FlowSort::kStartAsc,
                                   uint32_t limit = kMaxFlowsLimit) {
   std::vector<FlowRecord> out;
@@ -218,8 +207,8 @@ TEST(SqliteStore, RoundTripsEveryFieldOfAFlow) {
 
   const auto out = all_flows(*store);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_TRUE(same_record(out[0], b));
-  EXPECT_TRUE(same_record(out[1], a));
+  EXPECT_EQ(out[0], b);
+  EXPECT_EQ(out[1], a);
   EXPECT_TRUE(out[0].src.empty());
   EXPECT_EQ(out[1].dst.family, IpFamily::kV6);
 }
@@ -524,6 +513,51 @@ TEST(SqliteStore, TopEqualsSumsOfTheRecords) {
   EXPECT_EQ(res->entries[0].key, "tcp");
 }
 
+// Ties at the cut go to the smallest keys in text order ("10.0.0.10" before "10.0.0.9"),
+// from host rollups and from raw flows alike.
+TEST(SqliteStore, TopBreaksTiesAtTheCutByKeyText) {
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  std::vector<FlowRecord> records;
+  for (int i = 1; i <= 120; ++i) {
+    FlowRecord r;
+    r.start_ns = kBase + i * kSecond;
+    r.end_ns = r.start_ns;
+    r.src = v4(10, 0, static_cast<uint8_t>(i / 100), static_cast<uint8_t>(i % 100));
+    r.dst = v4(192, 0, 2, 1);
+    r.ip_proto = 17;
+    r.packets = 1;
+    r.bytes = i == 42 ? 500 : 100;  // one host above the tie
+    r.flows = 1;
+    r.direction = Direction::kOut;
+    records.push_back(r);
+  }
+  ASSERT_TRUE(write_all(*store, records).ok());
+  std::vector<std::string> texts;
+  for (const auto& r : records) {
+    if (r.bytes == 100) texts.push_back(r.src.to_string());
+  }
+  std::sort(texts.begin(), texts.end());
+  for (const auto& [from, to] : {std::pair{kBase, kBase + kHour},                   // rollups
+                                 std::pair{kBase + kSecond / 2, kBase + kHour}}) {  // raw
+    TopQuery q;
+    q.dimension = Dimension::kSrcHost;
+    q.from_ns = from;
+    q.to_ns = to;
+    q.limit = 7;
+    auto res = store->top(q);
+    ASSERT_TRUE(res.ok()) << res.error().message;
+    ASSERT_EQ(res->entries.size(), 7u);
+    EXPECT_EQ(res->entries[0].key, "10.0.0.42");
+    EXPECT_EQ(res->entries[0].counters.bytes, 500u);
+    for (size_t i = 1; i < 7; ++i) {
+      EXPECT_EQ(res->entries[i].key, texts[i - 1]) << i;
+      EXPECT_EQ(res->entries[i].counters.bytes, 100u);
+    }
+  }
+}
+
 TEST(SqliteStore, CursorPagingVisitsEveryRowExactlyOnce) {
   TempDir dir;
   auto store = open_store(dir.url());
@@ -569,6 +603,113 @@ TEST(SqliteStore, CursorPagingVisitsEveryRowExactlyOnce) {
   }
   EXPECT_EQ(res->flows.size(), expected);
   EXPECT_GT(expected, 0u);
+}
+
+// Raw flows span many blocks and several writes: every sort pages through them in the
+// order the contract gives (ids follow each write's records sorted by start time), and
+// unaligned totals (read from blocks, whole or decoded at the edges) equal the records'.
+TEST(SqliteStore, RawQueriesReadFlowsAcrossManyBlocks) {
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  struct Stored {
+    FlowRecord r;
+    int64_t id;
+  };
+  std::vector<Stored> stored;
+  int64_t next_id = 1;
+  for (uint64_t w = 0; w < 3; ++w) {
+    auto records = make_records(5000 + 1000 * w, kBase, 2 * kHour, 10 + w);
+    for (size_t i = 0; i < records.size(); ++i) {
+      records[i].input_if = static_cast<uint32_t>(w * 100'000 + i);  // a unique tag
+      if (i % 50 == 0) records[i].start_ns = kBase + kHour;          // ties on start time
+    }
+    ASSERT_TRUE(store->write({records, nullptr, {}}).ok());
+    std::vector<FlowRecord> sorted = records;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const FlowRecord& a, const FlowRecord& b) {
+      return a.start_ns < b.start_ns;
+    });
+    for (const auto& r : sorted) stored.push_back({r, next_id++});
+  }
+  auto expect_order = [&](FlowSort sort, auto before) {
+    auto expected = stored;
+    std::sort(expected.begin(), expected.end(), before);
+    const auto got = all_flows(*store, sort, 997);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].input_if, expected[i].r.input_if) << "position " << i;
+    }
+  };
+  expect_order(FlowSort::kStartAsc, [](const Stored& a, const Stored& b) {
+    return std::tie(a.r.start_ns, a.id) < std::tie(b.r.start_ns, b.id);
+  });
+  expect_order(FlowSort::kStartDesc, [](const Stored& a, const Stored& b) {
+    return std::tie(a.r.start_ns, a.id) > std::tie(b.r.start_ns, b.id);
+  });
+  expect_order(FlowSort::kBytesDesc, [](const Stored& a, const Stored& b) {
+    return a.r.bytes != b.r.bytes ? a.r.bytes > b.r.bytes : a.id < b.id;
+  });
+  expect_order(FlowSort::kPacketsDesc, [](const Stored& a, const Stored& b) {
+    return a.r.packets != b.r.packets ? a.r.packets > b.r.packets : a.id < b.id;
+  });
+  for (const auto& [from, to] : {std::pair{kBase + 7 * kSecond, kBase + kHour + 3},
+                                 std::pair{kBase - 1, kBase + 2 * kHour + 1},
+                                 std::pair{kBase + kHour, kBase + kHour + 1}}) {
+    Counters3 want;
+    for (const auto& s : stored) {
+      if (s.r.start_ns >= from && s.r.start_ns < to) want += {s.r.bytes, s.r.packets, s.r.flows};
+    }
+    auto got = store->summary(from, to);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_EQ(got->totals, want);
+  }
+  EXPECT_EQ(store->stats()->flows, stored.size());
+}
+
+// Age retention with a cutoff inside blocks: exactly the older flows go, the kept ones
+// keep their ids, so a cursor taken before retention pages on without a gap.
+TEST(SqliteStore, RetentionInsideABlockKeepsTheNewerFlowsAndTheirCursor) {
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  auto records = make_records(10'000, kBase, kHour, 3);
+  ASSERT_TRUE(store->write({records, nullptr, {}}).ok());
+  const int64_t cutoff = kBase + kHour / 3 + 17;
+  FlowsQuery q;
+  q.from_ns = cutoff;
+  q.to_ns = INT64_MAX;
+  q.limit = 100;
+  auto first = store->flows(q);
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_cursor.empty());
+
+  RetentionPolicy policy;
+  for (auto& a : policy.max_age_ns) a = 0;
+  policy.flows_max_age_ns = 7 * kDay;
+  auto report = store->apply_retention(policy, cutoff + 7 * kDay);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  std::multiset<uint32_t> kept_tags;
+  for (const auto& r : records) {
+    if (r.start_ns >= cutoff) kept_tags.insert(r.input_if);
+  }
+  EXPECT_EQ(report->flows_deleted, records.size() - kept_tags.size());
+  EXPECT_EQ(store->stats()->flows, kept_tags.size());
+  std::multiset<uint32_t> got;
+  for (const auto& r : all_flows(*store)) got.insert(r.input_if);
+  EXPECT_EQ(got, kept_tags);
+
+  std::multiset<uint32_t> paged;
+  for (const auto& r : first->flows) paged.insert(r.input_if);
+  q.cursor = first->next_cursor;
+  q.limit = kMaxFlowsLimit;
+  for (;;) {
+    auto page = store->flows(q);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    for (const auto& r : page->flows) paged.insert(r.input_if);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(paged, kept_tags);
 }
 
 TEST(SqliteStore, ReturnsErrorsNamingTheFieldForBadRequests) {
@@ -720,19 +861,61 @@ TEST(SqliteStore, ReopenKeepsDataAndSchemaVersion) {
                                &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 2);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 3);
   sqlite3_finalize(stmt);
-  // A version-1 store (no flow counter in meta) is migrated: the counter is computed once.
+  // A version-1 store (one row per flow in `flows`, no flow counter in meta), as an
+  // older build wrote it, is migrated: the counter is computed, the rows become blocks.
   ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE flow_blocks;"
+                         "CREATE TABLE flows(id INTEGER PRIMARY KEY, start_ns INTEGER NOT NULL,"
+                         " bytes INTEGER NOT NULL, packets INTEGER NOT NULL,"
+                         " flows INTEGER NOT NULL, src BLOB, dst BLOB,"
+                         " src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL,"
+                         " ip_proto INTEGER NOT NULL, direction INTEGER NOT NULL,"
+                         " detail BLOB NOT NULL);"
+                         "CREATE INDEX flows_by_start ON flows(start_ns);"
                          "UPDATE meta SET value = 1 WHERE key = 'schema_version';"
                          "DELETE FROM meta WHERE key = 'flow_count'",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO flows(start_ns, bytes, packets, flows, src, dst,"
+                               " src_port, dst_port, ip_proto, direction, detail)"
+                               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  for (const FlowRecord& r : records) {
+    uint8_t detail[sqlite::kFlowDetailMax];
+    const size_t detail_size = sqlite::encode_flow_detail(r, detail);
+    sqlite3_bind_int64(stmt, 1, r.start_ns);
+    sqlite3_bind_int64(stmt, 2, static_cast<int64_t>(r.bytes));
+    sqlite3_bind_int64(stmt, 3, static_cast<int64_t>(r.packets));
+    sqlite3_bind_int64(stmt, 4, static_cast<int64_t>(r.flows));
+    sqlite3_bind_blob(stmt, 5, r.src.bytes.data(), r.src.family == IpFamily::kV4 ? 4 : 16,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt, 6, r.dst.bytes.data(), r.dst.family == IpFamily::kV4 ? 4 : 16,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 7, r.src_port);
+    sqlite3_bind_int64(stmt, 8, r.dst_port);
+    sqlite3_bind_int64(stmt, 9, r.ip_proto);
+    sqlite3_bind_int64(stmt, 10, static_cast<int64_t>(r.direction));
+    sqlite3_bind_blob(stmt, 11, detail, static_cast<int>(detail_size), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
   {
     auto migrated = open_store(dir.url());
     ASSERT_TRUE(migrated);
     EXPECT_EQ(migrated->stats()->flows, 100u);
     EXPECT_EQ(migrated->summary(0, INT64_MAX / 4)->stored_flows, 100u);
+    auto expected = records;
+    std::stable_sort(expected.begin(), expected.end(), [](const FlowRecord& a, const FlowRecord& b) {
+      return a.start_ns < b.start_ns;
+    });
+    const auto got = all_flows(*migrated);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], expected[i]) << i;
   }
   // A store from a newer build is refused, not misread.
   ASSERT_EQ(sqlite3_exec(db, "UPDATE meta SET value = 99 WHERE key = 'schema_version'",
