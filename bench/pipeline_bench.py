@@ -155,9 +155,9 @@ def top(flowlens, flows):
         subprocess.run(["nfpcapd", "-r", str(ds.path), "-w", str(nfdir), "-e", "10,10"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         start = time.perf_counter()
-        out = subprocess.run(["nfdump", "-R", str(nfdir), "-s", "srcip", "-n", "10", "-q"],
+        out = subprocess.run(["nfdump", "-R", str(nfdir), "-s", "srcip/bytes", "-n", "10", "-q"],
                              capture_output=True, text=True)
-        rows.append(("nfdump -R DIR -s srcip -n 10", time.perf_counter() - start, out.returncode))
+        rows.append(("nfdump -R DIR -s srcip/bytes -n 10", time.perf_counter() - start, out.returncode))
         nflows = subprocess.run(["nfdump", "-R", str(nfdir), "-I"], capture_output=True,
                                 text=True).stdout
         flows_line = next((l for l in nflows.splitlines() if l.startswith("Flows:")), "")

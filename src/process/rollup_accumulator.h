@@ -30,7 +30,7 @@
 
 #include "model/flow_record.h"
 #include "model/rollup.h"
-#include "process/flat_map.h"
+#include "core/flat_map.h"
 #include "process/record_facts.h"
 
 namespace flowlens::process {

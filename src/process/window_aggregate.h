@@ -15,7 +15,7 @@
 
 #include "model/flow_record.h"
 #include "model/rollup.h"
-#include "process/flat_map.h"
+#include "core/flat_map.h"
 #include "process/local_network_set.h"
 #include "process/record_facts.h"
 #include "process/stream_processor.h"

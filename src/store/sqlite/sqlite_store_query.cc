@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cstring>
 #include <map>
-#include <unordered_map>
 
+#include "core/flat_map.h"
 #include "model/flow_output.h"
 #include "store/sqlite/flow_block_table.h"
 #include "store/sqlite/sqlite_store.h"
@@ -163,21 +163,42 @@ uint64_t metric_of(const Counters3& c, Metric m) {
   return c.bytes;
 }
 
-// One group of a top-N: a host (the stored 4- or 16-byte BLOB, len = its length) or an
-// integer key (len = 0).
-struct GroupKey {
-  uint64_t hi = 0;
-  uint64_t lo = 0;
-  uint8_t len = 0;
-  bool operator==(const GroupKey&) const = default;
+// One group of a top-N: w[0], w[1] = a host's 16 address bytes (an IPv4 address in the
+// first 4, the rest zero) and w[2] = its length (4 or 16, 0 = no address); or w[0] = an
+// integer key (protocol, port) and w[1] = w[2] = 0.
+using GroupKey = WordKey<3>;
+// Open addressing in one huge-page backed array (core/flat_map.h): a node-based
+// std::unordered_map spent most of a top over 2 M source hosts chasing bucket and node
+// pointers and in malloc.
+using GroupMap = FlatMap<3, Counters3>;
+
+struct PendingGroup {
+  GroupKey key;
+  Counters3 counters;
+  uint64_t hash = 0;
 };
-struct GroupKeyHash {
-  size_t operator()(const GroupKey& k) const {
-    uint64_t h = (k.hi ^ (uint64_t{k.len} << 56)) * 0x9E3779B97F4A7C15ull;
-    h ^= (k.lo + (h >> 31)) * 0xC2B2AE3D27D4EB4Full;
-    return static_cast<size_t>(h ^ (h >> 29));
+
+// Adds the pending rows to `groups`, prefetching each row's slot a few rows ahead: with
+// millions of groups the table outgrows the caches, and one miss per row paid in turn was
+// most of a top's time.
+void add_pending(GroupMap& groups, std::vector<PendingGroup>& pending) {
+  constexpr size_t kAhead = 8;
+  for (PendingGroup& p : pending) p.hash = hash_words(p.key);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (i + kAhead < pending.size()) groups.prefetch(pending[i + kAhead].hash);
+    groups.find_or_insert(pending[i].key, pending[i].hash) += pending[i].counters;
   }
-};
+  pending.clear();
+}
+
+GroupKey host_group(const IpAddress& a) {
+  GroupKey k;
+  if (a.family == IpFamily::kNone) return k;
+  std::memcpy(&k.w[0], a.bytes.data(), 8);
+  std::memcpy(&k.w[1], a.bytes.data() + 8, 8);
+  k.w[2] = a.family == IpFamily::kV4 ? 4 : 16;
+  return k;
+}
 
 std::string proto_name(int64_t proto) {
   char scratch[4];
@@ -391,8 +412,10 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
 
   // Grouped here rather than by GROUP BY: SQLite sorts the rows into a temporary B-tree
   // to group them, which took 3/4 of the time of a 30-day top over day rollups; a hash
-  // map over the plain scan does not sort at all.
-  std::unordered_map<GroupKey, Counters3, GroupKeyHash> groups;
+  // table over the plain scan does not sort at all.
+  GroupMap groups;
+  std::vector<PendingGroup> pending;
+  constexpr size_t kPendingRows = 256;
   if (from_rollups) {
     auto s = db_->prepare(sql);
     if (!s) return s.error();
@@ -401,68 +424,60 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     bind_filter(*s, q.filter);
     int rc;
     while ((rc = s->step()) == SQLITE_ROW) {
-      GroupKey k;
+      PendingGroup& p = pending.emplace_back();
       if (host_dimension) {
-        size_t n = 0;
-        const uint8_t* p = s->column_blob(0, n);
-        if (p != nullptr && (n == 4 || n == 16)) {
-          std::memcpy(&k.hi, p, std::min<size_t>(n, 8));
-          if (n == 16) std::memcpy(&k.lo, p + 8, 8);
-          k.len = static_cast<uint8_t>(n);
-        }
+        p.key = host_group(s->column_ip(0));
       } else {
-        k.hi = static_cast<uint64_t>(s->column_int(0));
+        p.key.w[0] = static_cast<uint64_t>(s->column_int(0));
       }
-      groups[k] += read_counters(*s, 1);
+      p.counters = read_counters(*s, 1);
+      if (pending.size() == kPendingRows) add_pending(groups, pending);
     }
     if (rc != SQLITE_DONE) return db_->error("top", rc);
   } else {
     auto key_of = [d](const FlowRecord& r) {
       GroupKey k;
-      const IpAddress* host = d == Dimension::kSrcHost   ? &r.src
-                              : d == Dimension::kDstHost ? &r.dst
-                                                         : nullptr;
-      if (host != nullptr) {
-        // Same key as a stored 4- or 16-byte host BLOB (an IPv4 address's bytes 4..15 are
-        // zero).
-        if (host->family != IpFamily::kNone) {
-          std::memcpy(&k.hi, host->bytes.data(), 8);
-          std::memcpy(&k.lo, host->bytes.data() + 8, 8);
-          k.len = host->family == IpFamily::kV4 ? 4 : 16;
-        }
-        return k;
-      }
       switch (d) {
-        case Dimension::kProto: k.hi = r.ip_proto; break;
-        case Dimension::kSrcPort: k.hi = r.src_port; break;
-        case Dimension::kDstPort: k.hi = r.dst_port; break;
-        default: k.hi = service_port(r); break;
+        case Dimension::kSrcHost: return host_group(r.src);
+        case Dimension::kDstHost: return host_group(r.dst);
+        case Dimension::kProto: k.w[0] = r.ip_proto; break;
+        case Dimension::kSrcPort: k.w[0] = r.src_port; break;
+        case Dimension::kDstPort: k.w[0] = r.dst_port; break;
+        default: k.w[0] = service_port(r); break;
       }
       return k;
     };
     auto st = for_each_flow(*db_, q.from_ns, q.to_ns, [&](const FlowRecord& r) {
-      if (matches(q.filter, r)) groups[key_of(r)] += Counters3{r.bytes, r.packets, r.flows};
+      if (!matches(q.filter, r)) return;
+      pending.push_back({key_of(r), Counters3{r.bytes, r.packets, r.flows}, 0});
+      if (pending.size() == kPendingRows) add_pending(groups, pending);
     });
     if (!st) return st.error();
   }
+  add_pending(groups, pending);
 
   // The answer is every group above the limit-th largest metric, then the groups tied
   // with it in key (text) order. Key texts are made only for the answer and for the groups
   // tied at the cut: building and sorting a text per group took 2/3 of a top over 2 M
   // source hosts that all tied (a synthetic network; real ones tie in the long tail).
-  using Group = std::pair<const GroupKey, Counters3>;
-  auto key_text = [&](const GroupKey& k) {
-    if (!host_dimension) return group_name(d, static_cast<int64_t>(k.hi));
-    uint8_t bytes[16];
-    std::memcpy(bytes, &k.hi, 8);
-    std::memcpy(bytes + 8, &k.lo, 8);
-    if (k.len == 4) return ipv4_text(bytes);
-    return k.len == 16 ? IpAddress::v6(bytes).to_string() : IpAddress().to_string();
+  struct Group {
+    const GroupKey* key;
+    const Counters3* counters;
   };
-  std::vector<std::pair<uint64_t, const Group*>> ranked;
+  auto key_text = [&](const GroupKey& k) {
+    if (!host_dimension) return group_name(d, static_cast<int64_t>(k.w[0]));
+    uint8_t bytes[16];
+    std::memcpy(bytes, &k.w[0], 8);
+    std::memcpy(bytes + 8, &k.w[1], 8);
+    if (k.w[2] == 4) return ipv4_text(bytes);
+    return k.w[2] == 16 ? IpAddress::v6(bytes).to_string() : IpAddress().to_string();
+  };
+  std::vector<std::pair<uint64_t, Group>> ranked;
   ranked.reserve(groups.size());
-  for (const auto& g : groups) ranked.emplace_back(metric_of(g.second, q.metric), &g);
-  std::vector<std::pair<std::string, const Group*>> chosen;
+  groups.for_each([&](const GroupKey& k, const Counters3& c) {
+    ranked.emplace_back(metric_of(c, q.metric), Group{&k, &c});
+  });
+  std::vector<std::pair<std::string, Group>> chosen;
   if (ranked.size() > q.limit) {
     std::nth_element(ranked.begin(), ranked.begin() + (q.limit - 1), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -472,12 +487,12 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     const auto tied_end = std::partition(above_end, ranked.end(),
                                          [cut](const auto& r) { return r.first == cut; });
     for (auto it = ranked.begin(); it != above_end; ++it) {
-      chosen.emplace_back(key_text(it->second->first), it->second);
+      chosen.emplace_back(key_text(*it->second.key), it->second);
     }
-    std::vector<std::pair<std::string, const Group*>> tied;
+    std::vector<std::pair<std::string, Group>> tied;
     tied.reserve(static_cast<size_t>(tied_end - above_end));
     for (auto it = above_end; it != tied_end; ++it) {
-      tied.emplace_back(key_text(it->second->first), it->second);
+      tied.emplace_back(key_text(*it->second.key), it->second);
     }
     const size_t need = q.limit - chosen.size();
     if (tied.size() > need) {
@@ -487,13 +502,13 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     }
     for (auto& t : tied) chosen.push_back(std::move(t));
   } else {
-    for (const auto& [metric, g] : ranked) chosen.emplace_back(key_text(g->first), g);
+    for (const auto& [metric, g] : ranked) chosen.emplace_back(key_text(*g.key), g);
   }
   TopResult out;
   out.entries.reserve(chosen.size());
   for (auto& [text, g] : chosen) {
     TopEntry e;
-    e.counters = g->second;
+    e.counters = *g.counters;
     e.key = std::move(text);
     out.entries.push_back(std::move(e));
   }

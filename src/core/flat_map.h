@@ -23,7 +23,7 @@
 #include <memory>
 #include <type_traits>
 
-namespace flowlens::process {
+namespace flowlens {
 
 template <size_t N>
 struct WordKey {
@@ -207,4 +207,4 @@ class FlatMap {
   size_t size_ = 0;
 };
 
-}  // namespace flowlens::process
+}  // namespace flowlens

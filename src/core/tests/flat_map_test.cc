@@ -1,10 +1,10 @@
-#include "process/flat_map.h"
+#include "core/flat_map.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 
-namespace flowlens::process {
+namespace flowlens {
 namespace {
 
 TEST(FlatMap, CountsLikeAnOrderedMapThroughGrowthAndClear) {
@@ -47,4 +47,4 @@ TEST(FlatMap, ShrinksOnClearAfterABurst) {
 }
 
 }  // namespace
-}  // namespace flowlens::process
+}  // namespace flowlens

@@ -1,4 +1,4 @@
-#include "process/flat_map.h"
+#include "core/flat_map.h"
 
 #include <sys/mman.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <new>
 
-namespace flowlens::process {
+namespace flowlens {
 
 void* allocate_zeroed(size_t bytes, size_t& mapped) {
   constexpr size_t kHugePage = size_t{2} << 20;
@@ -52,4 +52,4 @@ void free_zeroed(void* p, size_t mapped) {
   }
 }
 
-}  // namespace flowlens::process
+}  // namespace flowlens
