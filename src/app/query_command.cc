@@ -162,14 +162,7 @@ int run_timeseries(const QueryOptions& o) {
   q.group_by = *group;
   const int64_t window = db.value()->window_ns();
   if (o.step.empty()) {
-    // About 100 points, in whole windows / minutes / hours / days.
-    const int64_t span = q.to_ns - q.from_ns;
-    int64_t step = window;
-    for (int64_t candidate : {window, 60 * kSecond, 300 * kSecond, 3600 * kSecond, 86400 * kSecond}) {
-      step = candidate;
-      if (span / candidate <= 200) break;
-    }
-    q.step_ns = step;
+    q.step_ns = store::default_timeseries_step(q.from_ns, q.to_ns, window);
   } else {
     const auto step = parse_duration(o.step);
     if (!step || *step <= 0) return print_error("timeseries", fmt::format("--step '{}': expected a duration like 10s or 1h", o.step)), kExitUsage;

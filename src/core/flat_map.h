@@ -23,6 +23,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "core/zeroed_memory.h"
+
 namespace flowlens {
 
 template <size_t N>
@@ -54,12 +56,6 @@ inline uint64_t hash_words(const WordKey<N>& k) {
   h ^= h >> 33;
   return h;
 }
-
-// Zeroed memory for `bytes` (64-byte aligned; huge-page backed from 2 MiB); `mapped` is
-// what free_zeroed needs back. Throws std::bad_alloc like operator new (resource failure
-// while growing, never a reaction to input).
-void* allocate_zeroed(size_t bytes, size_t& mapped);
-void free_zeroed(void* p, size_t mapped);
 
 template <size_t N, typename Value>
 class FlatMap {

@@ -1,14 +1,13 @@
 #include "meter/flow_table.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 #include <type_traits>
+
+#include "core/zeroed_memory.h"
 
 namespace flowlens::meter {
 namespace {
@@ -35,39 +34,16 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 }  // namespace
 
-void FlowTable::FreeSlots::operator()(void* p) const {
-  if (mapped_bytes > 0) {
-    munmap(p, mapped_bytes);
-  } else {
-    std::free(p);
-  }
-}
+void FlowTable::FreeSlots::operator()(void* p) const { free_zeroed(p, mapped_bytes); }
 
+// All-zero bytes are a default (empty) value; core/zeroed_memory.h says why large tables
+// are huge-page backed anonymous mappings.
 template <typename T>
 std::unique_ptr<T[], FlowTable::FreeSlots> FlowTable::allocate_zeroed(size_t count) {
   static_assert(std::is_trivially_copyable_v<T>);
-  constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t bytes = count * sizeof(T);
-  if (bytes < kHugePage) {
-    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (p == nullptr) throw std::bad_alloc();  // resource failure at growth, not input
-    std::memset(p, 0, bytes);  // all-zero bytes are a default (empty) value
-    return std::unique_ptr<T[], FreeSlots>(static_cast<T*>(p), FreeSlots{0});
-  }
-  // Large tables: a fresh anonymous mapping is already zero (no second zeroing pass
-  // after the kernel's), trimmed to a 2 MiB boundary so it can use huge pages. Pages
-  // never written (the side array of wide keys, for IPv4-only traffic) cost nothing.
-  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* raw = mmap(nullptr, rounded + kHugePage, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
-  const auto start = reinterpret_cast<uintptr_t>(raw);
-  const uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
-  if (aligned > start) munmap(raw, aligned - start);
-  const size_t tail = (start + rounded + kHugePage) - (aligned + rounded);
-  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + rounded), tail);
-  (void)madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
-  return std::unique_ptr<T[], FreeSlots>(reinterpret_cast<T*>(aligned), FreeSlots{rounded});
+  size_t mapped = 0;
+  void* p = flowlens::allocate_zeroed(count * sizeof(T), mapped);
+  return std::unique_ptr<T[], FreeSlots>(static_cast<T*>(p), FreeSlots{mapped});
 }
 
 bool FlowTable::narrow_words(const FlowKey& key, uint64_t (&w)[3]) {

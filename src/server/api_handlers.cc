@@ -196,14 +196,7 @@ ApiResponse timeseries(std::string_view query, store::FlowStore& db) {
     }
     q.step_ns = *step;
   } else {
-    // About 100-200 points, in whole windows / minutes / hours / days (as `flowlens query`).
-    const int64_t span = range.to_ns - range.from_ns;
-    int64_t step = window;
-    for (int64_t candidate : {window, 60 * kSecond, 300 * kSecond, 3600 * kSecond, 86400 * kSecond}) {
-      step = candidate;
-      if (span / candidate <= 200) break;
-    }
-    q.step_ns = step;
+    q.step_ns = store::default_timeseries_step(range.from_ns, range.to_ns, window);
   }
   // Align the range to the step so buckets are whole.
   q.from_ns = bucket_start(range.from_ns, q.step_ns);

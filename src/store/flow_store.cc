@@ -19,6 +19,18 @@ Result<SummaryResult> whole_store_summary(FlowStore& db) {
   return db.summary(bucket_start(INT64_MIN / 4, kDay), bucket_start(INT64_MAX / 4, kDay));
 }
 
+int64_t default_timeseries_step(int64_t from_ns, int64_t to_ns, int64_t window_ns) {
+  constexpr int64_t kSecond = 1'000'000'000;
+  const int64_t window = window_ns > 0 ? window_ns : 10 * kSecond;
+  const uint64_t span = static_cast<uint64_t>(to_ns) - static_cast<uint64_t>(from_ns);
+  int64_t step = window;
+  for (int64_t candidate : {window, 60 * kSecond, 300 * kSecond, 3600 * kSecond, 86400 * kSecond}) {
+    step = (candidate + window - 1) / window * window;
+    if (span / static_cast<uint64_t>(step) <= 200) break;
+  }
+  return step;
+}
+
 std::string_view to_string(Metric m) {
   switch (m) {
     case Metric::kBytes: return "bytes";

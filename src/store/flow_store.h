@@ -104,4 +104,9 @@ class FlowStore {
 // is day-aligned so the totals come from day rollups, never from a raw-flow scan.
 Result<SummaryResult> whole_store_summary(FlowStore& db);
 
+// The step a timeseries over [from, to) gets when none is asked for: the first of one
+// window, 1 min, 5 min, 1 h, 1 day that gives at most 200 points, rounded up to a whole
+// number of windows (what `flowlens query timeseries` and the REST API both use).
+int64_t default_timeseries_step(int64_t from_ns, int64_t to_ns, int64_t window_ns);
+
 }  // namespace flowlens::store

@@ -986,6 +986,16 @@ TEST(SqliteStore, LocalHostsAndSummaryCoverWhatWasWritten) {
   EXPECT_LT(s->last_ns, kBase + kHour + 5 * kSecond);
 }
 
+TEST(DefaultTimeseriesStep, GivesAtMost200WholeWindowPoints) {
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + 10 * kMinute, kWindow), kWindow);  // 60
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + kHour, kWindow), kMinute);         // 60
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + kDay, kWindow), kHour);  // 5 min: 288 points
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + 30 * kDay, kWindow), kDay);
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + 3000 * kDay, kWindow), kDay);  // the coarsest
+  // A window that does not divide a minute: steps stay whole windows.
+  EXPECT_EQ(default_timeseries_step(kBase, kBase + kHour, 7 * kSecond), 63 * kSecond);
+}
+
 TEST(FlowDetail, RefusesBlobsOfAnyOtherShape) {
   FlowRecord r;
   r.end_ns = -7;

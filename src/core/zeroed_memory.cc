@@ -1,9 +1,10 @@
-#include "core/flat_map.h"
+#include "core/zeroed_memory.h"
 
 #include <sys/mman.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace flowlens {
