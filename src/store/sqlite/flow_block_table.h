@@ -4,7 +4,7 @@
 // migration.
 //
 //   flow_blocks(id INTEGER PRIMARY KEY, count, start_min, start_max, bytes, packets,
-//               flows, data BLOB)
+//               flows, max_bytes, max_packets, data BLOB)
 //   index flow_blocks_by_start(start_min, start_max), flow_blocks_by_end(start_max)
 //
 // Invariants the readers rely on:
@@ -13,7 +13,9 @@
 //  - Flows in a block are sorted by start_ns (write_flow_blocks sorts each batch), so the
 //    flows of a block that start at or after any time form a suffix of it.
 //  - start_min/start_max bound the block's start times; bytes/packets/flows are its sums
-//    (so a block that lies wholly inside a range is summed without decoding it).
+//    (so a block that lies wholly inside a range is summed without decoding it);
+//    max_bytes/max_packets are the largest of its flows' as int64 (the order the byte and
+//    packet sorts use), so those sorts visit blocks largest first and stop early.
 
 #include <cstdint>
 #include <span>
@@ -44,13 +46,18 @@ struct FlowBlockRow {
   uint64_t bytes = 0;
   uint64_t packets = 0;
   uint64_t flows = 0;
+  int64_t max_bytes = 0;
+  int64_t max_packets = 0;
 };
 
 // Visits the blocks that may hold a flow starting in [from, to), in the given order.
 // Borrowing a cached statement: one scan per order at a time (the store never nests).
 class FlowBlockScan {
  public:
-  enum class Order { kAny, kStartAsc, kStartDesc };
+  // kMaxBytesDesc / kMaxPacketsDesc: by the block's max_bytes / max_packets, largest
+  // first (the ids are read and ordered first, then each block is read by id, so SQLite
+  // never sorts the BLOBs).
+  enum class Order { kAny, kStartAsc, kStartDesc, kMaxBytesDesc, kMaxPacketsDesc };
 
   static Result<FlowBlockScan> open(Connection& db, int64_t from_ns, int64_t to_ns,
                                     Order order);
@@ -63,8 +70,12 @@ class FlowBlockScan {
 
  private:
   FlowBlockScan(Connection& db, Statement stmt) : db_(&db), stmt_(std::move(stmt)) {}
+  Result<bool> step_row();
   Connection* db_;
   Statement stmt_;
+  bool by_ids_ = false;              // the max orders: stmt_ reads one block by id
+  std::vector<int64_t> ids_;         // ... these, in this order
+  size_t next_id_ = 0;
   FlowBlockRow row_;
   std::vector<FlowRecord> decoded_;
 };

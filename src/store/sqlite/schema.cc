@@ -79,6 +79,7 @@ std::string schema_v3() {
          "  id INTEGER PRIMARY KEY,\n"
          "  count INTEGER NOT NULL, start_min INTEGER NOT NULL, start_max INTEGER NOT NULL,\n"
          "  bytes INTEGER NOT NULL, packets INTEGER NOT NULL, flows INTEGER NOT NULL,\n"
+         "  max_bytes INTEGER NOT NULL, max_packets INTEGER NOT NULL,\n"
          "  data BLOB NOT NULL);\n"
          "CREATE INDEX flow_blocks_by_start ON flow_blocks(start_min, start_max);\n"
          "CREATE INDEX flow_blocks_by_end ON flow_blocks(start_max);\n";

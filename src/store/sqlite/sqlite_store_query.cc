@@ -589,18 +589,21 @@ Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
   };
   auto row_before = [&](const Row& a, const Row& b) { return before(a.key, a.id, b.key, b.id); };
 
-  // Time sorts visit blocks nearest the page first and stop once no block can hold a row
-  // that precedes the page's last; the byte and packet sorts read the whole range (as
-  // SQLite sorted it before). A cursor also narrows the range.
+  // Blocks are visited in the order of the sort's best possible row (earliest or latest
+  // start, largest bytes or packets), and the scan stops once no further block can hold a
+  // row that precedes the page's last: a page reads a few blocks, not the range. A cursor
+  // on start time also narrows the range.
   int64_t from = q.from_ns;
   int64_t to = q.to_ns;
-  auto order = FlowBlockScan::Order::kAny;
+  auto order = FlowBlockScan::Order::kMaxBytesDesc;
   if (sort == FlowSort::kStartAsc) {
     order = FlowBlockScan::Order::kStartAsc;
     if (cursor) from = std::max(from, cursor->key);
   } else if (sort == FlowSort::kStartDesc) {
     order = FlowBlockScan::Order::kStartDesc;
     if (cursor && cursor->key < to) to = cursor->key + 1;
+  } else if (sort == FlowSort::kPacketsDesc) {
+    order = FlowBlockScan::Order::kMaxPacketsDesc;
   }
   FlowsResult out;
   if (from >= to) return out;
@@ -616,8 +619,11 @@ Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
     if (!*more) break;
     if (heap.size() == keep) {
       const Row& worst = heap.front();
-      if (sort == FlowSort::kStartAsc && scan->row().start_min > worst.key) break;
-      if (sort == FlowSort::kStartDesc && scan->row().start_max < worst.key) break;
+      const FlowBlockRow& b = scan->row();
+      if (sort == FlowSort::kStartAsc && b.start_min > worst.key) break;
+      if (sort == FlowSort::kStartDesc && b.start_max < worst.key) break;
+      if (sort == FlowSort::kBytesDesc && b.max_bytes < worst.key) break;
+      if (sort == FlowSort::kPacketsDesc && b.max_packets < worst.key) break;
     }
     auto flows = scan->flows();
     if (!flows) return flows.error();
