@@ -622,8 +622,11 @@ Result<FlowsResult> SqliteStore::flows(const FlowsQuery& q) {
       const FlowBlockRow& b = scan->row();
       if (sort == FlowSort::kStartAsc && b.start_min > worst.key) break;
       if (sort == FlowSort::kStartDesc && b.start_max < worst.key) break;
-      if (sort == FlowSort::kBytesDesc && b.max_bytes < worst.key) break;
-      if (sort == FlowSort::kPacketsDesc && b.max_packets < worst.key) break;
+      // Blocks come by (max desc, id asc): a block whose max ties the page's last row but
+      // whose first id is larger holds only rows after it, and so do all later blocks.
+      const int64_t max = sort == FlowSort::kBytesDesc ? b.max_bytes : b.max_packets;
+      const bool by_max = sort == FlowSort::kBytesDesc || sort == FlowSort::kPacketsDesc;
+      if (by_max && (max < worst.key || (max == worst.key && b.id > worst.id))) break;
     }
     auto flows = scan->flows();
     if (!flows) return flows.error();

@@ -666,6 +666,44 @@ TEST(SqliteStore, RawQueriesReadFlowsAcrossManyBlocks) {
   EXPECT_EQ(store->stats()->flows, stored.size());
 }
 
+// Flows tie on bytes and packets: pages follow ids across blocks and writes, also where a
+// block's largest flow ties the page's last row (the scan may stop there only when the
+// block's ids come after that row's).
+TEST(SqliteStore, ByteSortedPagesOfTiedFlowsFollowIdsAcrossBlocks) {
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  std::vector<FlowRecord> stored;
+  for (uint64_t w = 0; w < 2; ++w) {
+    auto records = make_records(9000, kBase, kHour, 20 + w);
+    for (size_t i = 0; i < records.size(); ++i) {
+      // The second write's blocks also hold a few larger flows: they are visited first,
+      // then the first write's blocks, whose ids are smaller than the page's last row.
+      const bool large = w == 1 && i % 100 == 0;
+      records[i].bytes = large ? 200 : 100;
+      records[i].packets = large ? 3 : 2;
+      records[i].input_if = static_cast<uint32_t>(w * 100'000 + i);
+    }
+    ASSERT_TRUE(store->write({records, nullptr, {}}).ok());
+    std::stable_sort(records.begin(), records.end(), [](const FlowRecord& a, const FlowRecord& b) {
+      return a.start_ns < b.start_ns;
+    });
+    for (const auto& r : records) stored.push_back(r);  // id order
+  }
+  std::vector<uint32_t> expected;
+  for (const auto& r : stored) {
+    if (r.bytes == 200) expected.push_back(r.input_if);
+  }
+  for (const auto& r : stored) {
+    if (r.bytes == 100) expected.push_back(r.input_if);
+  }
+  for (FlowSort sort : {FlowSort::kBytesDesc, FlowSort::kPacketsDesc}) {
+    const auto got = all_flows(*store, sort, 333);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].input_if, expected[i]) << i;
+  }
+}
+
 // Age retention with a cutoff inside blocks: exactly the older flows go, the kept ones
 // keep their ids, so a cursor taken before retention pages on without a gap.
 TEST(SqliteStore, RetentionInsideABlockKeepsTheNewerFlowsAndTheirCursor) {
