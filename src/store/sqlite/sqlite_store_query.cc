@@ -216,8 +216,8 @@ std::string group_name(Dimension d, int64_t key) {
   }
 }
 
-// Cursor text: one letter naming the sort, the sort key of the last row, '.', its rowid.
-// Keyset paging on (sort key, rowid) is stable: no row is seen twice or skipped while
+// Cursor text: one letter naming the sort, the sort key of the last row, '.', its flow id.
+// Keyset paging on (sort key, id) is stable: no row is seen twice or skipped while
 // the set of rows does not change, and rows inserted meanwhile never repeat old ones.
 char cursor_letter(FlowSort s) {
   switch (s) {
