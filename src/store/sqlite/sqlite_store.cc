@@ -1,6 +1,5 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "store/sqlite/flow_block.h"
 #include "store/sqlite/flow_block_table.h"
 
 #include "core/byte_reader.h"
