@@ -97,12 +97,7 @@ class FlatMap {
       grow();
       return insert_new(key, hash);
     }
-    Slot& s = slots_[i];
-    s.used = true;
-    s.key = key;
-    s.value = Value{};
-    ++size_;
-    return s.value;
+    return claim(slots_[i], key);
   }
 
   const Value* find(const Key& key) const {
@@ -172,7 +167,11 @@ class FlatMap {
     while (slots_[i].used) {
       i = (i + 1) & mask_;
     }
-    Slot& s = slots_[i];
+    return claim(slots_[i], key);
+  }
+
+  // Makes the empty slot `s` hold `key` with a value-initialised value.
+  Value& claim(Slot& s, const Key& key) {
     s.used = true;
     s.key = key;
     s.value = Value{};
