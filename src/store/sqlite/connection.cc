@@ -42,6 +42,17 @@ Result<Statement> Connection::prepare(const std::string& sql) {
   return Statement(stmt);
 }
 
+Result<Statement> Connection::prepare_owned(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return error("prepare", rc);
+  }
+  return Statement(stmt, /*owned=*/true);
+}
+
 Status Connection::exec(const std::string& sql, std::string_view step) {
   char* msg = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);

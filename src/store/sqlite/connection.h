@@ -30,6 +30,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Result<Statement> prepare(const std::string& sql);
+  // A statement of its own, not cached (finalized when the Statement dies): for stepping
+  // several instances of one SQL text at once.
+  Result<Statement> prepare_owned(const std::string& sql);
   // Runs SQL that binds nothing and returns no rows we need (DDL, pragmas, BEGIN).
   Status exec(const std::string& sql, std::string_view step);
   // Runs a statement to completion, mapping failure to an Error naming `step`.

@@ -1,7 +1,8 @@
 #pragma once
 // The SQLite store's schema and its migrations (see store/README.md "Schema").
 //
-//  meta(key, value)         schema_version, window_ns, flow_count (v2: raw flows stored)
+//  meta(key, value)         schema_version, window_ns, flow_count (v2: raw flows stored),
+//                           generation (+1 per committed write; no migration: absent = 0)
 //  flow_blocks              raw FlowRecords, kFlowsPerBlock per row (flow_block_table.h);
 //                           v1-v2 had one row per flow in `flows`
 //  traffic_<res>            (bucket_ns, ip_proto, direction) -> bytes, packets, flows
@@ -31,7 +32,10 @@ inline constexpr int kRollupFamilyCount = 3;
 // "traffic_minute", "hosts_day", ... (fixed names, never from request text).
 std::string rollup_table(RollupFamily family, Resolution r);
 
-// Pragmas for every connection (WAL, synchronous=NORMAL, cache); then the schema.
+// Pragmas for every connection: WAL, synchronous=NORMAL, cache, temp store in memory.
+Status configure(Connection& db);
+
+// configure(), then the schema.
 // Returns the stored window length: the one given for a new store (must be > 0), the
 // stored one otherwise (the caller compares).
 Result<int64_t> migrate(Connection& db, int64_t window_ns);

@@ -140,6 +140,16 @@ Result<std::unique_ptr<FlowStore>> SqliteStore::open(const std::string& path,
   return std::unique_ptr<FlowStore>(new SqliteStore(std::move(*db), *stored));
 }
 
+Result<Connection*> SqliteStore::reader() {
+  if (reader_ == nullptr) {
+    auto db = Connection::open(db_->path());
+    if (!db) return db.error();
+    if (auto s = configure(**db); !s) return s.error();
+    reader_ = std::move(*db);
+  }
+  return reader_.get();
+}
+
 Status SqliteStore::write(const WriteBatch& batch) {
   if (batch.rollups != nullptr && !batch.rollups->empty() &&
       batch.rollups->window_ns != window_ns_) {
@@ -149,9 +159,18 @@ Status SqliteStore::write(const WriteBatch& batch) {
   }
   if (auto s = db_->exec("BEGIN IMMEDIATE", "write: begin"); !s) return s;
   Status s = write_in_transaction(batch);
-  if (s) s = db_->exec("COMMIT", "write: commit");
+  if (s) s = commit("write");
   if (!s) (void)db_->exec("ROLLBACK", "write: rollback");
   return s;
+}
+
+Status SqliteStore::commit(std::string_view step) {
+  auto bump = db_->prepare(
+      "INSERT INTO meta(key, value) VALUES('generation', 1) "
+      "ON CONFLICT(key) DO UPDATE SET value = value + 1");
+  if (!bump) return bump.error();
+  if (auto s = db_->run(*bump, fmt::format("{}: generation", step)); !s) return s;
+  return db_->exec("COMMIT", fmt::format("{}: commit", step));
 }
 
 Status SqliteStore::write_in_transaction(const WriteBatch& batch) {
@@ -484,7 +503,7 @@ Result<RetentionReport> SqliteStore::apply_retention(const RetentionPolicy& poli
       }
     }
   }
-  if (status) status = db_->exec("COMMIT", "retention: commit");
+  if (status) status = commit("retention");
   if (!status) {
     (void)db_->exec("ROLLBACK", "retention: rollback");
     return status.error();
@@ -569,7 +588,7 @@ Result<bool> SqliteStore::shrink_step(RetentionReport& report) {
       break;
     }
   }
-  if (status) status = db_->exec("COMMIT", "retention: commit");
+  if (status) status = commit("retention");
   if (!status) {
     (void)db_->exec("ROLLBACK", "retention: rollback");
     return status.error();

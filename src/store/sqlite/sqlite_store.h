@@ -13,10 +13,12 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "store/flow_store.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
+#include "store/top_k.h"
 
 namespace flowlens::store::sqlite {
 
@@ -46,6 +48,11 @@ class SqliteStore final : public FlowStore {
       : db_(std::move(db)), window_ns_(window_ns) {}
 
   Status write_in_transaction(const WriteBatch& batch);
+  // Adds 1 to meta.generation and commits: two connections whose read transactions see
+  // the same generation see the same data (parallel queries check it).
+  Status commit(std::string_view step);
+  // A second connection to the same file for a query's second thread, opened on first use.
+  Result<Connection*> reader();
   Status insert_flows(std::span<const FlowRecord> flows);
   Status upsert_rollups(const RollupDelta& delta);
   Status upsert_checkpoints(std::span<const SourceCheckpoint> checkpoints);
@@ -66,8 +73,13 @@ class SqliteStore final : public FlowStore {
   Status add_flow_count(int64_t delta);
   // False when raw flows no longer cover [from, ...) but rollups show data there.
   Result<bool> raw_flows_cover(int64_t from_ns);
+  // top() over host rollups of `table`, merged per bucket in host order by two threads
+  // when the machine has two cores; false when the range has too many buckets for that.
+  Result<bool> top_hosts_merged(const std::string& table, const TopQuery& q, HostSide side,
+                                TopK& best);
 
   std::unique_ptr<Connection> db_;
+  std::unique_ptr<Connection> reader_;
   int64_t window_ns_;
 };
 

@@ -6,11 +6,16 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <thread>
 
 #include "core/flat_map.h"
 #include "model/flow_output.h"
 #include "store/sqlite/flow_block_table.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/top_k.h"
 
 namespace flowlens::store::sqlite {
 namespace {
@@ -95,20 +100,6 @@ Status for_each_flow(Connection& db, int64_t from_ns, int64_t to_ns, Visit&& vis
   }
 }
 
-// inet_ntop's text of an IPv4 address, without its cost (a top can format millions).
-std::string ipv4_text(const uint8_t* b) {
-  char buf[16];
-  char* p = buf;
-  for (int i = 0; i < 4; ++i) {
-    if (i != 0) *p++ = '.';
-    const unsigned v = b[i];
-    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-    *p++ = static_cast<char>('0' + v % 10);
-  }
-  return std::string(buf, static_cast<size_t>(p - buf));
-}
-
 // The service port, as model/rollup.h defines it for PortRollup.
 uint16_t service_port(const FlowRecord& r) {
   if (r.src_port == 0) return r.dst_port;
@@ -154,19 +145,6 @@ Counters3 read_counters(const Statement& s, int first) {
   return Counters3{s.column_uint(first), s.column_uint(first + 1), s.column_uint(first + 2)};
 }
 
-uint64_t metric_of(const Counters3& c, Metric m) {
-  switch (m) {
-    case Metric::kBytes: return c.bytes;
-    case Metric::kPackets: return c.packets;
-    case Metric::kFlows: return c.flows;
-  }
-  return c.bytes;
-}
-
-// One group of a top-N: w[0], w[1] = a host's 16 address bytes (an IPv4 address in the
-// first 4, the rest zero) and w[2] = its length (4 or 16, 0 = no address); or w[0] = an
-// integer key (protocol, port) and w[1] = w[2] = 0.
-using GroupKey = WordKey<3>;
 // Open addressing in one huge-page backed array (core/flat_map.h): a node-based
 // std::unordered_map spent most of a top over 2 M source hosts chasing bucket and node
 // pointers and in malloc.
@@ -191,30 +169,187 @@ void add_pending(GroupMap& groups, std::vector<PendingGroup>& pending) {
   pending.clear();
 }
 
-GroupKey host_group(const IpAddress& a) {
-  GroupKey k;
-  if (a.family == IpFamily::kNone) return k;
-  std::memcpy(&k.w[0], a.bytes.data(), 8);
-  std::memcpy(&k.w[1], a.bytes.data() + 8, 8);
-  k.w[2] = a.family == IpFamily::kV4 ? 4 : 16;
-  return k;
+// SQLite's order of two address BLOBs: bytes (memcmp) first, then the shorter first.
+bool blob_less(const GroupKey& a, const GroupKey& b) {
+  uint8_t x[16], y[16];
+  std::memcpy(x, a.w.data(), 16);
+  std::memcpy(y, b.w.data(), 16);
+  const int c = std::memcmp(x, y, std::min(a.w[2], b.w[2]));
+  return c != 0 ? c < 0 : a.w[2] < b.w[2];
 }
 
-std::string proto_name(int64_t proto) {
-  char scratch[4];
-  return std::string(pmacct_protocol_name(static_cast<uint8_t>(proto), scratch));
-}
+// More buckets than this in a range take the table path (one statement per bucket).
+constexpr size_t kMaxMergedBuckets = 512;
 
-std::string group_name(Dimension d, int64_t key) {
-  switch (d) {
-    case Dimension::kProto: return proto_name(key);
-    case Dimension::kDirection: return std::string(to_string(static_cast<Direction>(key)));
-    case Dimension::kPort:
-    case Dimension::kSrcPort:
-    case Dimension::kDstPort: return std::to_string(key);
-    default: return "";
+// The buckets of `table` that hold rows in [from, to), one index seek each; nullopt when
+// there are more than kMaxMergedBuckets.
+Result<std::optional<std::vector<int64_t>>> buckets_in(Connection& db, const std::string& table,
+                                                       int64_t from_ns, int64_t to_ns) {
+  auto next = db.prepare(fmt::format(
+      "SELECT bucket_ns FROM {} WHERE bucket_ns >= ?1 AND bucket_ns < ?2 ORDER BY bucket_ns "
+      "LIMIT 1",
+      table));
+  if (!next) return next.error();
+  std::vector<int64_t> buckets;
+  for (int64_t from = from_ns;;) {
+    next->bind_int(1, from);
+    next->bind_int(2, to_ns);
+    const int rc = next->step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return db.error("top: buckets", rc);
+    buckets.push_back(next->column_int(0));
+    next->reset();
+    if (buckets.size() > kMaxMergedBuckets) return std::optional<std::vector<int64_t>>();
+    if (buckets.back() == INT64_MAX) break;
+    from = buckets.back() + 1;
   }
+  return std::optional<std::vector<int64_t>>(std::move(buckets));
 }
+
+struct HostTotal {
+  GroupKey key;
+  Counters3 counters;
+};
+
+// Sums the host rollup rows of one side in `buckets` of `table` per host and hands them
+// to take(std::span<const HostTotal>) in batches, in host order (descending when asked),
+// until take() returns fewer than it was given. Each bucket's rows are stored in host
+// order (key bucket_ns, host, side), so a k-way merge of the buckets brings a host's rows
+// together and no table of every host is built: growing and zeroing one was half of a
+// top over 2 M source hosts.
+template <typename Take>
+Status merge_host_totals(Connection& db, const std::string& table,
+                         const std::vector<int64_t>& buckets, HostSide side, bool descending,
+                         Take&& take) {
+  struct Cursor {
+    Statement rows;
+    GroupKey key;
+    Counters3 counters;
+  };
+  const std::string sql = fmt::format(
+      "SELECT host, bytes, packets, flows FROM {} WHERE bucket_ns = ?1 AND side = ?2 "
+      "ORDER BY host{}",
+      table, descending ? " DESC" : "");
+  std::vector<Cursor> cursors;
+  cursors.reserve(buckets.size());
+  // Steps a cursor; false when it has no more rows.
+  auto advance = [&](Cursor& c) -> Result<bool> {
+    const int rc = c.rows.step();
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return db.error("top: host rollups", rc);
+    size_t n = 0;
+    const uint8_t* host = c.rows.column_blob(0, n);
+    c.key = host_group(host, n);
+    c.counters = read_counters(c.rows, 1);
+    return true;
+  };
+  for (const int64_t bucket : buckets) {
+    auto rows = db.prepare_owned(sql);
+    if (!rows) return rows.error();
+    rows->bind_int(1, bucket);
+    rows->bind_int(2, static_cast<int64_t>(side));
+    Cursor& c = cursors.emplace_back(Cursor{std::move(*rows), {}, {}});
+    auto more = advance(c);
+    if (!more) return more.error();
+    if (!*more) cursors.pop_back();
+  }
+  // Heap of cursors whose top holds the next host in scan order.
+  std::vector<Cursor*> heap;
+  for (Cursor& c : cursors) heap.push_back(&c);
+  const auto after = [descending](const Cursor* a, const Cursor* b) {
+    return descending ? blob_less(a->key, b->key) : blob_less(b->key, a->key);
+  };
+  std::make_heap(heap.begin(), heap.end(), after);
+  constexpr size_t kBatch = 512;
+  std::vector<HostTotal> batch;
+  batch.reserve(kBatch);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    Cursor& c = *heap.back();
+    if (!batch.empty() && c.key == batch.back().key) {
+      batch.back().counters += c.counters;
+    } else {
+      if (batch.size() == kBatch) {  // a new host: every total in the batch is complete
+        if (take(std::span<const HostTotal>(batch)) < batch.size()) return Status::Ok();
+        batch.clear();
+      }
+      batch.push_back({c.key, c.counters});
+    }
+    auto more = advance(c);
+    if (!more) return more.error();
+    if (*more) {
+      std::push_heap(heap.begin(), heap.end(), after);
+    } else {
+      heap.pop_back();
+    }
+  }
+  if (!batch.empty()) take(std::span<const HostTotal>(batch));
+  return Status::Ok();
+}
+
+// Where an ascending and a descending scan of the same hosts meet. Each claims a batch of
+// totals before using it; a host is claimed by one scan only, and every host by one of
+// them: the ascending scan owns hosts up to `low_`, the descending one from `high_` up,
+// and a scan stops at the first host the other already owns. Wherever their speeds put
+// the meeting point, the work splits evenly, whatever the hosts' distribution.
+class MeetingPoint {
+ public:
+  // How many of `batch` (ascending) the ascending scan owns; fewer than all: stop.
+  size_t claim_ascending(std::span<const HostTotal> batch) {
+    std::lock_guard lock(mutex_);
+    size_t n = batch.size();
+    if (high_ && !batch.empty() && !blob_less(batch.back().key, *high_)) {
+      n = 0;
+      while (n < batch.size() && blob_less(batch[n].key, *high_)) ++n;
+    }
+    if (n > 0) low_ = batch[n - 1].key;
+    return n;
+  }
+  // The same for the descending scan (`batch` descending).
+  size_t claim_descending(std::span<const HostTotal> batch) {
+    std::lock_guard lock(mutex_);
+    size_t n = batch.size();
+    if (low_ && !batch.empty() && !blob_less(*low_, batch.back().key)) {
+      n = 0;
+      while (n < batch.size() && blob_less(*low_, batch[n].key)) ++n;
+    }
+    if (n > 0) high_ = batch[n - 1].key;
+    return n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::optional<GroupKey> low_;
+  std::optional<GroupKey> high_;
+};
+
+// A read transaction: every statement inside it sees one snapshot of the database, the
+// one current at its first read (of meta.generation, which every commit changes).
+class ReadTransaction {
+ public:
+  static Result<std::unique_ptr<ReadTransaction>> begin(Connection& db) {
+    if (auto s = db.exec("BEGIN", "read: begin"); !s) return s.error();
+    std::unique_ptr<ReadTransaction> t(new ReadTransaction(db));
+    auto g = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
+    if (!g) return g.error();
+    const int rc = g->step();
+    if (rc == SQLITE_ROW) {
+      t->generation_ = g->column_int(0);
+    } else if (rc != SQLITE_DONE) {
+      return db.error("read: generation", rc);
+    }
+    return t;
+  }
+  ~ReadTransaction() { (void)db_.exec("COMMIT", "read: end"); }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  int64_t generation() const { return generation_; }
+
+ private:
+  explicit ReadTransaction(Connection& db) : db_(db) {}
+  Connection& db_;
+  int64_t generation_ = 0;  // no row yet: nothing was ever committed by this build
+};
 
 // Cursor text: one letter naming the sort, the sort key of the last row, '.', its flow id.
 // Keyset paging on (sort key, id) is stable: no row is seen twice or skipped while
@@ -324,7 +459,7 @@ Result<TimeseriesResult> SqliteStore::timeseries(const TimeseriesQuery& q) {
   out.step_ns = q.step_ns;
   out.resolution = *res;
   for (auto& [key, points_of] : groups) {
-    out.series.push_back({group_name(q.group_by, key), std::move(points_of)});
+    out.series.push_back({integer_group_text(q.group_by, key), std::move(points_of)});
   }
   std::sort(out.series.begin(), out.series.end(),
             [](const TimeseriesSeries& a, const TimeseriesSeries& b) { return a.group < b.group; });
@@ -370,6 +505,65 @@ Result<HostDailyResult> SqliteStore::host_daily(const HostDailyQuery& q) {
   return out;
 }
 
+Result<bool> SqliteStore::top_hosts_merged(const std::string& table, const TopQuery& q,
+                                           HostSide side, TopK& best) {
+  // Two threads when the machine has two cores and a second connection sees the same
+  // snapshot as the first (a write may commit between their two BEGINs: try again).
+  const bool parallel = std::thread::hardware_concurrency() > 1;
+  std::unique_ptr<ReadTransaction> txn, other_txn;
+  Connection* other = nullptr;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    other_txn.reset();
+    txn.reset();
+    auto t = ReadTransaction::begin(*db_);
+    if (!t) return t.error();
+    txn = std::move(*t);
+    if (!parallel) break;
+    auto r = reader();
+    if (!r) return r.error();
+    auto o = ReadTransaction::begin(**r);
+    if (!o) return o.error();
+    if ((*o)->generation() == txn->generation()) {
+      other_txn = std::move(*o);
+      other = *r;
+      break;
+    }
+  }
+  auto buckets = buckets_in(*db_, table, q.from_ns, q.to_ns);
+  if (!buckets) return buckets.error();
+  if (!*buckets) return false;
+
+  MeetingPoint meet;
+  TopK other_best(q.dimension, q.metric, q.limit);
+  Status other_status;
+  std::thread descending;
+  if (other != nullptr) {
+    descending = std::thread([&] {
+      other_status = merge_host_totals(*other, table, **buckets, side, /*descending=*/true,
+                                       [&](std::span<const HostTotal> batch) {
+                                         const size_t n = meet.claim_descending(batch);
+                                         for (size_t i = 0; i < n; ++i) {
+                                           other_best.offer(batch[i].key, batch[i].counters);
+                                         }
+                                         return n;
+                                       });
+    });
+  }
+  Status status = merge_host_totals(*db_, table, **buckets, side, /*descending=*/false,
+                                    [&](std::span<const HostTotal> batch) {
+                                      const size_t n = meet.claim_ascending(batch);
+                                      for (size_t i = 0; i < n; ++i) {
+                                        best.offer(batch[i].key, batch[i].counters);
+                                      }
+                                      return n;
+                                    });
+  if (descending.joinable()) descending.join();
+  if (!status) return status.error();
+  if (!other_status) return other_status.error();
+  best.merge(other_best);
+  return true;
+}
+
 Result<TopResult> SqliteStore::top(const TopQuery& q) {
   if (auto s = check_range(q.from_ns, q.to_ns); !s) return s.error();
   if (q.limit == 0 || q.limit > kMaxTopLimit) {
@@ -389,7 +583,9 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
                                to_string(d))};
   }
   const bool host_dimension = d == Dimension::kSrcHost || d == Dimension::kDstHost;
+  const HostSide side = d == Dimension::kSrcHost ? HostSide::kOut : HostSide::kIn;
   const std::optional<Resolution> res = range_resolution(q.from_ns, q.to_ns);
+  TopK best(d, q.metric, q.limit);
   std::string sql;
   bool from_rollups = false;
   if (res && (d == Dimension::kProto || d == Dimension::kPort) && !has_host_filter(q.filter)) {
@@ -403,10 +599,14 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     from_rollups = true;
   } else if (res && host_dimension && *res >= Resolution::kHour && !has_any_filter(q.filter)) {
     // Hour and day host rollups hold every host (finer ones only local hosts).
+    const std::string table = rollup_table(RollupFamily::kHosts, *res);
+    auto merged = top_hosts_merged(table, q, side, best);
+    if (!merged) return merged.error();
+    if (*merged) return TopResult{true, best.entries()};
     sql = fmt::format(
         "SELECT host, bytes, packets, flows FROM {} WHERE bucket_ns >= ?1 AND bucket_ns < ?2 "
         "AND side = {}",
-        rollup_table(RollupFamily::kHosts, *res), d == Dimension::kSrcHost ? 1 : 0);
+        table, static_cast<int>(side));
     from_rollups = true;
   }
 
@@ -426,9 +626,11 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     while ((rc = s->step()) == SQLITE_ROW) {
       PendingGroup& p = pending.emplace_back();
       if (host_dimension) {
-        p.key = host_group(s->column_ip(0));
+        size_t n = 0;
+        const uint8_t* host = s->column_blob(0, n);
+        p.key = host_group(host, n);
       } else {
-        p.key.w[0] = static_cast<uint64_t>(s->column_int(0));
+        p.key = integer_group(static_cast<uint64_t>(s->column_int(0)));
       }
       p.counters = read_counters(*s, 1);
       if (pending.size() == kPendingRows) add_pending(groups, pending);
@@ -436,16 +638,14 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     if (rc != SQLITE_DONE) return db_->error("top", rc);
   } else {
     auto key_of = [d](const FlowRecord& r) {
-      GroupKey k;
       switch (d) {
         case Dimension::kSrcHost: return host_group(r.src);
         case Dimension::kDstHost: return host_group(r.dst);
-        case Dimension::kProto: k.w[0] = r.ip_proto; break;
-        case Dimension::kSrcPort: k.w[0] = r.src_port; break;
-        case Dimension::kDstPort: k.w[0] = r.dst_port; break;
-        default: k.w[0] = service_port(r); break;
+        case Dimension::kProto: return integer_group(r.ip_proto);
+        case Dimension::kSrcPort: return integer_group(r.src_port);
+        case Dimension::kDstPort: return integer_group(r.dst_port);
+        default: return integer_group(service_port(r));
       }
-      return k;
     };
     auto st = for_each_flow(*db_, q.from_ns, q.to_ns, [&](const FlowRecord& r) {
       if (!matches(q.filter, r)) return;
@@ -455,68 +655,10 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
     if (!st) return st.error();
   }
   add_pending(groups, pending);
+  groups.for_each([&](const GroupKey& k, const Counters3& c) { best.offer(k, c); });
 
-  // The answer is every group above the limit-th largest metric, then the groups tied
-  // with it in key (text) order. Key texts are made only for the answer and for the groups
-  // tied at the cut: building and sorting a text per group took 2/3 of a top over 2 M
-  // source hosts that all tied (a synthetic network; real ones tie in the long tail).
-  struct Group {
-    const GroupKey* key;
-    const Counters3* counters;
-  };
-  auto key_text = [&](const GroupKey& k) {
-    if (!host_dimension) return group_name(d, static_cast<int64_t>(k.w[0]));
-    uint8_t bytes[16];
-    std::memcpy(bytes, &k.w[0], 8);
-    std::memcpy(bytes + 8, &k.w[1], 8);
-    if (k.w[2] == 4) return ipv4_text(bytes);
-    return k.w[2] == 16 ? IpAddress::v6(bytes).to_string() : IpAddress().to_string();
-  };
-  std::vector<std::pair<uint64_t, Group>> ranked;
-  ranked.reserve(groups.size());
-  groups.for_each([&](const GroupKey& k, const Counters3& c) {
-    ranked.emplace_back(metric_of(c, q.metric), Group{&k, &c});
-  });
-  std::vector<std::pair<std::string, Group>> chosen;
-  if (ranked.size() > q.limit) {
-    std::nth_element(ranked.begin(), ranked.begin() + (q.limit - 1), ranked.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
-    const uint64_t cut = ranked[q.limit - 1].first;
-    const auto above_end = std::partition(ranked.begin(), ranked.end(),
-                                          [cut](const auto& r) { return r.first > cut; });
-    const auto tied_end = std::partition(above_end, ranked.end(),
-                                         [cut](const auto& r) { return r.first == cut; });
-    for (auto it = ranked.begin(); it != above_end; ++it) {
-      chosen.emplace_back(key_text(*it->second.key), it->second);
-    }
-    std::vector<std::pair<std::string, Group>> tied;
-    tied.reserve(static_cast<size_t>(tied_end - above_end));
-    for (auto it = above_end; it != tied_end; ++it) {
-      tied.emplace_back(key_text(*it->second.key), it->second);
-    }
-    const size_t need = q.limit - chosen.size();
-    if (tied.size() > need) {
-      std::nth_element(tied.begin(), tied.begin() + static_cast<std::ptrdiff_t>(need),
-                       tied.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      tied.resize(need);
-    }
-    for (auto& t : tied) chosen.push_back(std::move(t));
-  } else {
-    for (const auto& [metric, g] : ranked) chosen.emplace_back(key_text(*g.key), g);
-  }
   TopResult out;
-  out.entries.reserve(chosen.size());
-  for (auto& [text, g] : chosen) {
-    TopEntry e;
-    e.counters = *g.counters;
-    e.key = std::move(text);
-    out.entries.push_back(std::move(e));
-  }
-  std::sort(out.entries.begin(), out.entries.end(), [&](const TopEntry& a, const TopEntry& b) {
-    const uint64_t ma = metric_of(a.counters, q.metric);
-    const uint64_t mb = metric_of(b.counters, q.metric);
-    return ma != mb ? ma > mb : a.key < b.key;
-  });
+  out.entries = best.entries();
   if (!from_rollups) {
     auto covered = raw_flows_cover(q.from_ns);
     if (!covered) return covered.error();

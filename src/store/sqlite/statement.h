@@ -1,7 +1,8 @@
 #pragma once
 // Statement: one prepared SQLite statement borrowed from a Connection's cache. Binds
 // values (never text spliced into SQL), steps, reads columns; resets the statement when
-// it goes out of scope so the cached statement is ready for the next user.
+// it goes out of scope so the cached statement is ready for the next user. A statement
+// from Connection::prepare_owned() is the caller's alone and is finalized instead.
 //
 // Unsigned 64-bit values are stored as their two's-complement int64 bit pattern (SQLite
 // integers are signed): counters below 2^63 compare and sum as numbers, larger ones round
@@ -24,13 +25,14 @@ namespace flowlens::store::sqlite {
 class Statement {
  public:
   Statement() = default;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  explicit Statement(sqlite3_stmt* stmt, bool owned = false) : stmt_(stmt), owned_(owned) {}
   Statement(Statement&& o) noexcept
-      : stmt_(std::exchange(o.stmt_, nullptr)), bind_rc_(o.bind_rc_) {}
+      : stmt_(std::exchange(o.stmt_, nullptr)), owned_(o.owned_), bind_rc_(o.bind_rc_) {}
   Statement& operator=(Statement&& o) noexcept {
     if (this != &o) {
       release();
       stmt_ = std::exchange(o.stmt_, nullptr);
+      owned_ = o.owned_;
       bind_rc_ = o.bind_rc_;
     }
     return *this;
@@ -103,12 +105,17 @@ class Statement {
   }
   void release() {
     if (stmt_ != nullptr) {
-      sqlite3_reset(stmt_);
+      if (owned_) {
+        sqlite3_finalize(stmt_);
+      } else {
+        sqlite3_reset(stmt_);
+      }
       stmt_ = nullptr;
     }
   }
 
-  sqlite3_stmt* stmt_ = nullptr;  // owned by the Connection's cache
+  sqlite3_stmt* stmt_ = nullptr;  // owned by the Connection's cache, or by this when owned_
+  bool owned_ = false;
   int bind_rc_ = SQLITE_OK;
 };
 

@@ -513,6 +513,92 @@ TEST(SqliteStore, TopEqualsSumsOfTheRecords) {
   EXPECT_EQ(res->entries[0].key, "tcp");
 }
 
+// Host rollups are merged bucket by bucket in host order, by two scans (ascending and
+// descending, on two connections) that meet somewhere: with thousands of hosts of both
+// families spread over several buckets and batches, every host must be counted once,
+// with its whole sum, on either side of the meeting point. More buckets than the merge
+// takes (600 hours) go through the table path and must agree as well.
+TEST(SqliteStore, TopOverManyHostsAndBucketsCountsEveryHostOnce) {
+  TempDir dir;
+  auto store = open_store(dir.url());
+  ASSERT_TRUE(store);
+  uint64_t x = 0x243F6A8885A308D3ull;
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  std::vector<FlowRecord> records;
+  for (uint32_t h = 0; h < 6000; ++h) {
+    FlowRecord r;
+    if (h % 5 == 4) {
+      uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+      b[14] = static_cast<uint8_t>(h >> 8);
+      b[15] = static_cast<uint8_t>(h);
+      r.src = IpAddress::v6(b);
+    } else {
+      r.src = v4(static_cast<uint8_t>(h % 3 == 0 ? 10 : 198), static_cast<uint8_t>(h >> 8),
+                 static_cast<uint8_t>(h), static_cast<uint8_t>(h % 7));
+    }
+    r.dst = v4(192, 0, 2, 1);
+    r.ip_proto = 6;
+    r.direction = Direction::kIn;
+    // Each host in one to three of the first three hours; few distinct sums, many ties.
+    for (int hour = 0; hour < 3; ++hour) {
+      if (hour > 0 && next() % 2 == 0) continue;
+      r.start_ns = kBase + hour * kHour + static_cast<int64_t>(next() % 3600) * kSecond;
+      r.end_ns = r.start_ns;
+      r.packets = 1 + next() % 3;
+      r.bytes = 100 * (1 + next() % 4);
+      r.flows = 1;
+      records.push_back(r);
+    }
+  }
+  // Late-hour traffic: 600 hours, one flow each, for the table path.
+  for (int hour = 3; hour < 603; ++hour) {
+    FlowRecord r;
+    r.src = v4(10, 9, static_cast<uint8_t>(hour >> 8), static_cast<uint8_t>(hour));
+    r.dst = v4(192, 0, 2, 1);
+    r.start_ns = r.end_ns = kBase + hour * kHour;
+    r.packets = 1;
+    r.bytes = static_cast<uint64_t>(hour % 50) * 10;
+    r.flows = 1;
+    records.push_back(r);
+  }
+  // Several commits, so the rollup rows are sums of upserts.
+  for (size_t begin = 0; begin < records.size(); begin += 4000) {
+    const std::vector<FlowRecord> part(records.begin() + static_cast<std::ptrdiff_t>(begin),
+                                       records.begin() + static_cast<std::ptrdiff_t>(
+                                           std::min(records.size(), begin + 4000)));
+    ASSERT_TRUE(write_all(*store, part).ok());
+  }
+  auto src = [](const FlowRecord& r) { return r.src.to_string(); };
+  const std::pair<int64_t, int64_t> ranges[] = {
+      {kBase, kBase + 3 * kHour},         // three hour buckets
+      {kBase, kBase + kDay},              // one day bucket
+      {kBase + kHour, kBase + 2 * kHour}, // one hour bucket
+      {kBase, kBase + 603 * kHour},       // 603 hour buckets: the table path
+  };
+  for (const auto& [from, to] : ranges) {
+    for (Metric m : {Metric::kBytes, Metric::kPackets}) {
+      for (uint32_t limit : {1u, 10u, 777u, 10000u}) {
+        TopQuery q;
+        q.dimension = Dimension::kSrcHost;
+        q.metric = m;
+        q.from_ns = from;
+        q.to_ns = to;
+        q.limit = limit;
+        auto res = store->top(q);
+        ASSERT_TRUE(res.ok()) << res.error().message;
+        EXPECT_TRUE(res->exact);
+        SCOPED_TRACE(std::to_string((to - from) / kHour) + " h, limit " + std::to_string(limit));
+        expect_same_top(res->entries, expected_top(records, from, to, src, m, limit));
+      }
+    }
+  }
+}
+
 // Ties at the cut go to the smallest keys in text order ("10.0.0.10" before "10.0.0.9"),
 // from host rollups and from raw flows alike.
 TEST(SqliteStore, TopBreaksTiesAtTheCutByKeyText) {
