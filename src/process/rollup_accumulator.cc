@@ -177,6 +177,15 @@ RollupDelta RollupAccumulator::take() {
   if (fold_coarse_) {
     fold_coarse_chain();
   }
+  // Sized once: with 2 M hosts per window, growing by doubling copied and briefly held
+  // twice the rows.
+  size_t coarse_ports = 0, coarse_hosts = 0;
+  for (int level = 0; level < 3; ++level) {
+    coarse_ports += coarse_ports_[level].size();
+    coarse_hosts += coarse_hosts_[level].size();
+  }
+  d.ports.reserve(d.ports.size() + coarse_ports);
+  d.hosts.reserve(d.hosts.size() + coarse_hosts);
   for (int level = 0; level < 3; ++level) {
     const Resolution res = kCoarse[level];
     coarse_ports_[level].for_each([&d, res](const WordKey<2>& k, const Counters3& c) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <system_error>
 #include <thread>
 
 #include "core/flat_map.h"
@@ -519,10 +520,11 @@ Result<bool> SqliteStore::top_hosts_merged(const std::string& table, const TopQu
     if (!t) return t.error();
     txn = std::move(*t);
     if (!parallel) break;
+    // The second scan only speeds things up: without it the first does all the work.
     auto r = reader();
-    if (!r) return r.error();
+    if (!r) break;
     auto o = ReadTransaction::begin(**r);
-    if (!o) return o.error();
+    if (!o) break;
     if ((*o)->generation() == txn->generation()) {
       other_txn = std::move(*o);
       other = *r;
@@ -535,28 +537,30 @@ Result<bool> SqliteStore::top_hosts_merged(const std::string& table, const TopQu
 
   MeetingPoint meet;
   TopK other_best(q.dimension, q.metric, q.limit);
+  auto take_ascending = [&](std::span<const HostTotal> batch) {
+    const size_t n = meet.claim_ascending(batch);
+    for (size_t i = 0; i < n; ++i) best.offer(batch[i].key, batch[i].counters);
+    return n;
+  };
+  auto take_descending = [&](std::span<const HostTotal> batch) {
+    const size_t n = meet.claim_descending(batch);
+    for (size_t i = 0; i < n; ++i) other_best.offer(batch[i].key, batch[i].counters);
+    return n;
+  };
   Status other_status;
   std::thread descending;
   if (other != nullptr) {
-    descending = std::thread([&] {
-      other_status = merge_host_totals(*other, table, **buckets, side, /*descending=*/true,
-                                       [&](std::span<const HostTotal> batch) {
-                                         const size_t n = meet.claim_descending(batch);
-                                         for (size_t i = 0; i < n; ++i) {
-                                           other_best.offer(batch[i].key, batch[i].counters);
-                                         }
-                                         return n;
-                                       });
-    });
+    try {
+      descending = std::thread([&] {
+        other_status = merge_host_totals(*other, table, **buckets, side, /*descending=*/true,
+                                         take_descending);
+      });
+    } catch (const std::system_error&) {
+      // No thread to be had (a resource limit): the ascending scan does all the work.
+    }
   }
   Status status = merge_host_totals(*db_, table, **buckets, side, /*descending=*/false,
-                                    [&](std::span<const HostTotal> batch) {
-                                      const size_t n = meet.claim_ascending(batch);
-                                      for (size_t i = 0; i < n; ++i) {
-                                        best.offer(batch[i].key, batch[i].counters);
-                                      }
-                                      return n;
-                                    });
+                                    take_ascending);
   if (descending.joinable()) descending.join();
   if (!status) return status.error();
   if (!other_status) return other_status.error();
