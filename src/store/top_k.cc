@@ -102,6 +102,18 @@ bool text_less(Dimension d, const GroupKey& a, const GroupKey& b) {
   return group_text(d, a) < group_text(d, b);
 }
 
+bool TopK::before_worst(const GroupKey& key) {
+  const GroupKey& worst = heap_.front().key;
+  if (host_dimension(dimension_) && key.w[2] == 4 && worst.w[2] == 4) {
+    return text_less(dimension_, key, worst);
+  }
+  if (!worst_text_known_) {
+    worst_text_ = group_text(dimension_, worst);
+    worst_text_known_ = true;
+  }
+  return group_text(dimension_, key) < worst_text_;
+}
+
 std::vector<TopEntry> TopK::entries() const {
   std::vector<Candidate> sorted = heap_;
   std::sort(sorted.begin(), sorted.end(), Better{this});

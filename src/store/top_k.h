@@ -63,15 +63,17 @@ class TopK {
     if (heap_.size() < limit_) {
       heap_.push_back({v, key, c});
       std::push_heap(heap_.begin(), heap_.end(), Better{this});
+      worst_text_known_ = false;
       return;
     }
     if (limit_ == 0) return;
     const Candidate& worst = heap_.front();
     if (v < worst.metric) return;
-    if (v == worst.metric && !text_less(dimension_, key, worst.key)) return;
+    if (v == worst.metric && !before_worst(key)) return;
     std::pop_heap(heap_.begin(), heap_.end(), Better{this});
     heap_.back() = {v, key, c};
     std::push_heap(heap_.begin(), heap_.end(), Better{this});
+    worst_text_known_ = false;
   }
 
   void merge(const TopK& other) {
@@ -96,10 +98,17 @@ class TopK {
     }
   };
 
+  // `key` sorts before the worst candidate's key (their metrics tie).
+  bool before_worst(const GroupKey& key);
+
   Dimension dimension_;
   Metric metric_;
   size_t limit_;
   std::vector<Candidate> heap_;
+  // The worst candidate's text once a tie needed it, until the heap changes: a million
+  // IPv6 hosts tied at the cut would otherwise format it once each.
+  std::string worst_text_;
+  bool worst_text_known_ = false;
 };
 
 }  // namespace flowlens::store
