@@ -94,4 +94,20 @@ Error Connection::error(std::string_view step, int rc) const {
   return Error{fmt::format("sqlite store {}: {}: {}", path_, step, msg)};
 }
 
+Result<std::unique_ptr<ReadTransaction>> ReadTransaction::begin(Connection& db) {
+  if (auto s = db.exec("BEGIN", "read: begin"); !s) return s.error();
+  std::unique_ptr<ReadTransaction> t(new ReadTransaction(db));  // ends it on any return
+  auto g = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
+  if (!g) return g.error();
+  const int rc = g->step();
+  if (rc == SQLITE_ROW) {
+    t->generation_ = g->column_int(0);
+  } else if (rc != SQLITE_DONE) {
+    return db.error("read: generation", rc);
+  }
+  return t;
+}
+
+ReadTransaction::~ReadTransaction() { (void)db_.exec("COMMIT", "read: end"); }
+
 }  // namespace flowlens::store::sqlite

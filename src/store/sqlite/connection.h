@@ -53,4 +53,22 @@ class Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+// A read transaction: every statement of the connection inside it sees one snapshot of
+// the database, the one current at its first read (of meta.generation, which every
+// commit of the store changes: two read transactions that read the same generation see
+// the same data). Ends (COMMIT) when destroyed.
+class ReadTransaction {
+ public:
+  static Result<std::unique_ptr<ReadTransaction>> begin(Connection& db);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  int64_t generation() const { return generation_; }
+
+ private:
+  explicit ReadTransaction(Connection& db) : db_(db) {}
+  Connection& db_;
+  int64_t generation_ = 0;  // no row yet: no write of this version committed
+};
+
 }  // namespace flowlens::store::sqlite

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "store/flow_store.h"
+#include "core/flat_map.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/top_k.h"
@@ -73,6 +74,19 @@ class SqliteStore final : public FlowStore {
   Status add_flow_count(int64_t delta);
   // False when raw flows no longer cover [from, ...) but rollups show data there.
   Result<bool> raw_flows_cover(int64_t from_ns);
+  // A read transaction on db_ and, when a second thread may help (two cores, and
+  // reader() opens and sees the same snapshot), one on reader(): `other` is then set.
+  struct ParallelRead {
+    std::unique_ptr<ReadTransaction> txn;
+    std::unique_ptr<ReadTransaction> other_txn;
+    Connection* other = nullptr;
+  };
+  Result<ParallelRead> begin_parallel_read();
+  // Sums the raw flows of [from, to) that match the query's filter into `groups`, by
+  // the top's key; with a second connection, each thread decodes every other block into
+  // its own table and the two are added at the end.
+  template <typename KeyOf>
+  Status group_raw_flows(const TopQuery& q, KeyOf key_of, FlatMap<3, Counters3>& groups);
   // top() over host rollups of `table`, merged per bucket in host order by two threads
   // when the machine has two cores; false when the range has too many buckets for that.
   Result<bool> top_hosts_merged(const std::string& table, const TopQuery& q, HostSide side,

@@ -84,15 +84,19 @@ bool matches(const Filter& f, const FlowRecord& r) {
   return true;
 }
 
-// Calls visit(record) for every raw flow that starts in [from, to).
+// Calls visit(record) for every raw flow that starts in [from, to), in the blocks whose
+// place in the scan is `part` modulo `parts` (two connections on one snapshot list the
+// same blocks in the same order, so parts split the work without overlap).
 template <typename Visit>
-Status for_each_flow(Connection& db, int64_t from_ns, int64_t to_ns, Visit&& visit) {
+Status for_each_flow(Connection& db, int64_t from_ns, int64_t to_ns, Visit&& visit,
+                     size_t part = 0, size_t parts = 1) {
   auto scan = FlowBlockScan::open(db, from_ns, to_ns, FlowBlockScan::Order::kAny);
   if (!scan) return scan.error();
-  for (;;) {
+  for (size_t index = 0;; ++index) {
     auto more = scan->next();
     if (!more) return more.error();
     if (!*more) return Status::Ok();
+    if (index % parts != part) continue;  // the other part decodes it
     auto flows = scan->flows();
     if (!flows) return flows.error();
     for (const FlowRecord& r : *flows) {
@@ -324,34 +328,6 @@ class MeetingPoint {
   std::optional<GroupKey> high_;
 };
 
-// A read transaction: every statement inside it sees one snapshot of the database, the
-// one current at its first read (of meta.generation, which every commit changes).
-class ReadTransaction {
- public:
-  static Result<std::unique_ptr<ReadTransaction>> begin(Connection& db) {
-    if (auto s = db.exec("BEGIN", "read: begin"); !s) return s.error();
-    std::unique_ptr<ReadTransaction> t(new ReadTransaction(db));
-    auto g = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
-    if (!g) return g.error();
-    const int rc = g->step();
-    if (rc == SQLITE_ROW) {
-      t->generation_ = g->column_int(0);
-    } else if (rc != SQLITE_DONE) {
-      return db.error("read: generation", rc);
-    }
-    return t;
-  }
-  ~ReadTransaction() { (void)db_.exec("COMMIT", "read: end"); }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-  int64_t generation() const { return generation_; }
-
- private:
-  explicit ReadTransaction(Connection& db) : db_(db) {}
-  Connection& db_;
-  int64_t generation_ = 0;  // no row yet: nothing was ever committed by this build
-};
-
 // Cursor text: one letter naming the sort, the sort key of the last row, '.', its flow id.
 // Keyset paging on (sort key, id) is stable: no row is seen twice or skipped while
 // the set of rows does not change, and rows inserted meanwhile never repeat old ones.
@@ -506,31 +482,81 @@ Result<HostDailyResult> SqliteStore::host_daily(const HostDailyQuery& q) {
   return out;
 }
 
-Result<bool> SqliteStore::top_hosts_merged(const std::string& table, const TopQuery& q,
-                                           HostSide side, TopK& best) {
-  // Two threads when the machine has two cores and a second connection sees the same
-  // snapshot as the first (a write may commit between their two BEGINs: try again).
+Result<SqliteStore::ParallelRead> SqliteStore::begin_parallel_read() {
+  // A second connection when the machine has two cores and it sees the same snapshot as
+  // the first (a write may commit between their two BEGINs: try again).
   const bool parallel = std::thread::hardware_concurrency() > 1;
-  std::unique_ptr<ReadTransaction> txn, other_txn;
-  Connection* other = nullptr;
+  ParallelRead p;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    other_txn.reset();
-    txn.reset();
+    p.other = nullptr;
+    p.other_txn.reset();
+    p.txn.reset();
     auto t = ReadTransaction::begin(*db_);
     if (!t) return t.error();
-    txn = std::move(*t);
+    p.txn = std::move(*t);
     if (!parallel) break;
-    // The second scan only speeds things up: without it the first does all the work.
+    // The second connection only speeds things up: without it one thread does the work.
     auto r = reader();
     if (!r) break;
     auto o = ReadTransaction::begin(**r);
     if (!o) break;
-    if ((*o)->generation() == txn->generation()) {
-      other_txn = std::move(*o);
-      other = *r;
+    if ((*o)->generation() == p.txn->generation()) {
+      p.other_txn = std::move(*o);
+      p.other = *r;
       break;
     }
   }
+  return p;
+}
+
+template <typename KeyOf>
+Status SqliteStore::group_raw_flows(const TopQuery& q, KeyOf key_of, GroupMap& groups) {
+  auto read = begin_parallel_read();
+  if (!read) return read.error();
+  const size_t parts = read->other != nullptr ? 2 : 1;
+  auto group_part = [&](Connection& db, size_t part, GroupMap& into) {
+    std::vector<PendingGroup> pending;
+    constexpr size_t kPendingRows = 256;
+    Status st = for_each_flow(
+        db, q.from_ns, q.to_ns,
+        [&](const FlowRecord& r) {
+          if (!matches(q.filter, r)) return;
+          pending.push_back({key_of(r), Counters3{r.bytes, r.packets, r.flows}, 0});
+          if (pending.size() == kPendingRows) add_pending(into, pending);
+        },
+        part, parts);
+    add_pending(into, pending);
+    return st;
+  };
+  GroupMap other_groups;
+  Status other_status;
+  std::thread second;
+  if (parts == 2) {
+    try {
+      second = std::thread([&] { other_status = group_part(*read->other, 1, other_groups); });
+    } catch (const std::system_error&) {
+      // No thread to be had: this thread decodes the other part as well, below.
+    }
+  }
+  Status status = group_part(*db_, 0, groups);
+  if (second.joinable()) {
+    second.join();
+  } else if (parts == 2 && status) {
+    other_status = group_part(*read->other, 1, other_groups);
+  }
+  if (!status) return status;
+  if (!other_status) return other_status;
+  other_groups.for_each([&](const GroupKey& k, const Counters3& c) {
+    groups.find_or_insert(k) += c;
+  });
+  return Status::Ok();
+}
+
+Result<bool> SqliteStore::top_hosts_merged(const std::string& table, const TopQuery& q,
+                                           HostSide side, TopK& best) {
+  auto read = begin_parallel_read();
+  if (!read) return read.error();
+  Connection* other = read->other;
   auto buckets = buckets_in(*db_, table, q.from_ns, q.to_ns);
   if (!buckets) return buckets.error();
   if (!*buckets) return false;
@@ -651,12 +677,7 @@ Result<TopResult> SqliteStore::top(const TopQuery& q) {
         default: return integer_group(service_port(r));
       }
     };
-    auto st = for_each_flow(*db_, q.from_ns, q.to_ns, [&](const FlowRecord& r) {
-      if (!matches(q.filter, r)) return;
-      pending.push_back({key_of(r), Counters3{r.bytes, r.packets, r.flows}, 0});
-      if (pending.size() == kPendingRows) add_pending(groups, pending);
-    });
-    if (!st) return st.error();
+    if (auto st = group_raw_flows(q, key_of, groups); !st) return st.error();
   }
   add_pending(groups, pending);
   groups.for_each([&](const GroupKey& k, const Counters3& c) { best.offer(k, c); });

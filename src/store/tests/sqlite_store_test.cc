@@ -517,7 +517,8 @@ TEST(SqliteStore, TopEqualsSumsOfTheRecords) {
 // descending, on two connections) that meet somewhere: with thousands of hosts of both
 // families spread over several buckets and batches, every host must be counted once,
 // with its whole sum, on either side of the meeting point. More buckets than the merge
-// takes (600 hours) go through the table path and must agree as well.
+// takes (600 hours) go through the table path, and an unaligned range through raw flows
+// (blocks shared out between two threads); both must agree as well.
 TEST(SqliteStore, TopOverManyHostsAndBucketsCountsEveryHostOnce) {
   TempDir dir;
   auto store = open_store(dir.url());
@@ -579,6 +580,7 @@ TEST(SqliteStore, TopOverManyHostsAndBucketsCountsEveryHostOnce) {
       {kBase, kBase + kDay},              // one day bucket
       {kBase + kHour, kBase + 2 * kHour}, // one hour bucket
       {kBase, kBase + 603 * kHour},       // 603 hour buckets: the table path
+      {kBase + kSecond / 2, kBase + 3 * kHour},  // not aligned: raw flows, many blocks
   };
   for (const auto& [from, to] : ranges) {
     for (Metric m : {Metric::kBytes, Metric::kPackets}) {
