@@ -180,7 +180,7 @@ Status configure(Connection& db) {
   // faster than the 4 KiB default for the insert path (fewer page splits per row).
   for (const char* pragma : {"PRAGMA page_size = 8192", "PRAGMA journal_mode = WAL",
                              "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536",
-                             "PRAGMA temp_store = MEMORY", "PRAGMA mmap_size = 2147418112"}) {
+                             "PRAGMA temp_store = MEMORY"}) {
     if (auto s = db.exec(pragma, pragma); !s) return s;
   }
   return Status::Ok();
