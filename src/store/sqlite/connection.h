@@ -7,7 +7,8 @@
 //  - prepare() returns the cached statement for the exact SQL text, preparing it the
 //    first time. SQL texts are composed by the store from fixed fragments only; request
 //    values are always bound. A statement is borrowed until the returned Statement dies,
-//    so the same SQL cannot be stepped twice at once (the store never nests them).
+//    so the same SQL cannot be stepped twice at once (prepare_owned() gives instances of
+//    their own for that).
 //  - Errors name the step that failed and carry SQLite's message.
 
 #include <sqlite3.h>

@@ -5,7 +5,9 @@
 //
 // Implementation notes:
 //  - One Connection, WAL, synchronous=NORMAL: a commit is durable against a process
-//    crash; against power loss the last commits may roll back, but atomically.
+//    crash; against power loss the last commits may roll back, but atomically. Tops
+//    open a second, read-only-used connection for a second thread (reader()), used only
+//    on the same snapshot as the first (meta.generation).
 //  - write() is BEGIN IMMEDIATE .. COMMIT; any failed step rolls the whole batch back
 //    and the returned Error names the step.
 //  - The query methods live in sqlite_store_query.cc (same class, split by
@@ -15,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "store/flow_store.h"
 #include "core/flat_map.h"
+#include "store/flow_store.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/top_k.h"
