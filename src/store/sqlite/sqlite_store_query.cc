@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "core/flat_map.h"
-#include "model/flow_output.h"
 #include "store/sqlite/flow_block_table.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/top_k.h"
