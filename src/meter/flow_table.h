@@ -97,9 +97,14 @@ class FlowTable {
   void update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_t bytes, uint64_t packets,
               uint8_t tcp_flags);
 
-  // Hints the cache about the slot update() will touch for `hash`.
+  // Hints the cache about the slots update() will touch for `hash`: the home slot and
+  // the one after it. Each slot is a cache line of its own, so a key displaced by one
+  // (a quarter of lookups at load 0.5) would otherwise cost a DRAM miss the prefetch did
+  // not cover. &slots_[capacity_] is one past the end: prefetching it is harmless.
   void prefetch(uint64_t hash) const {
-    __builtin_prefetch(&slots_[home_of(static_cast<uint32_t>(hash >> 32))], 1, 3);
+    const Entry* home = &slots_[home_of(static_cast<uint32_t>(hash >> 32))];
+    __builtin_prefetch(home, 1, 3);
+    __builtin_prefetch(home + 1, 1, 3);
   }
 
   // Expires idle/old entries among the next `slots` slots (no-op without timeouts).
