@@ -1,11 +1,14 @@
 #include "capture/pcap_file_reader.h"
 
+#include <cstdint>
+
 #include "core/byte_reader.h"
 
 namespace flowlens::capture {
 namespace {
 
 constexpr uint32_t kLinkTypeReservedMask = 0x03FF0000;  // bits 16-25 (pcap spec draft)
+constexpr uintptr_t kReadAhead = 2048;                    // bytes prefetched ahead of a record
 
 uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 
@@ -125,6 +128,11 @@ size_t PcapFileReader::read_records(std::span<PacketRecord> out) {
       }
       break;
     }
+    // Request the records ~25 ahead: this loop runs faster than a DRAM miss, and the
+    // hardware prefetcher stops at every 4 KiB page of the mapped file. A prefetch past
+    // the end of the input is harmless (never faults), hence the integer arithmetic.
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(h) + kReadAhead), 0,
+                       3);
     // Everything needed from the header is taken now: the record peek below may slide
     // a stream's buffer, after which `h` points at other bytes.
     const uint32_t sec = u32(h);
