@@ -31,6 +31,7 @@ void FlowMeter::process(std::span<const capture::PacketRecord> records) {
       decode::Ipv4L4Fields f;
       if (decoder_.decode_ipv4_l4(r.link_type, r.data, r.caplen, f)) [[likely]] {
         hashes_[m] = aggregation_.build_key_and_hash(f, keys_[m]);
+        if (m < kPrefetchDistance) table_.prefetch(hashes_[m]);
         add_bytes_[m] = f.ip_length;
         add_packets_[m] = 1;
         add_times_[m] = last_time_ns_;
@@ -101,6 +102,7 @@ size_t FlowMeter::stage_packet(const decode::DecodedPacket& p, int64_t time_ns, 
   }
   aggregation_.build_key(p, src_port, dst_port, keys_[m]);
   hashes_[m] = hash_key(keys_[m]);
+  if (m < kPrefetchDistance) table_.prefetch(hashes_[m]);
   add_bytes_[m] = bytes;
   add_packets_[m] = packets;
   add_times_[m] = time_ns;
@@ -109,9 +111,10 @@ size_t FlowMeter::stage_packet(const decode::DecodedPacket& p, int64_t time_ns, 
 }
 
 void FlowMeter::update_staged(size_t m) {
-  // Stage 2: update, with the bucket of packet k + kPrefetchDistance already requested,
-  // so the DRAM misses of a large table overlap instead of serialising.
-  for (size_t k = 0; k < std::min(m, kPrefetchDistance); ++k) table_.prefetch(hashes_[k]);
+  // Stage 2: update, with the slots of packet k + kPrefetchDistance already requested,
+  // so the DRAM misses of a large table overlap instead of serialising. The first
+  // kPrefetchDistance packets of the batch were requested in stage 1 as their hashes
+  // were computed: requesting them all here would give the first ones no lead at all.
   for (size_t k = 0; k < m; ++k) {
     if (k + kPrefetchDistance < m) table_.prefetch(hashes_[k + kPrefetchDistance]);
     table_.update(keys_[k], hashes_[k], add_times_[k], add_bytes_[k], add_packets_[k],

@@ -46,7 +46,7 @@ struct MeterCounters {
 class FlowMeter {
  public:
   static constexpr size_t kBatch = 64;  // batch arrays stay in L1 (32 KiB here)
-  static constexpr size_t kPrefetchDistance = 12;
+  static constexpr size_t kPrefetchDistance = 16;
 
   FlowMeter(const Aggregation& aggregation, const FlowTableConfig& table_config, FlowSink sink);
   FlowMeter(const FlowMeter&) = delete;
