@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cstring>
 #include <ctime>
 
 namespace flowlens {
@@ -147,24 +148,40 @@ void append_time(std::string& out, int64_t ns) {
     rem += 86400;
     --days;
   }
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) {
+  // The records of one purge mostly share a day: the calendar date of the last day
+  // formatted (per thread) is kept.
+  struct DateCache {
+    int64_t days = INT64_MIN;
+    bool valid = false;
+    char text[10] = {};
+  };
+  thread_local DateCache cache;
+  if (days != cache.days) {
+    cache.days = days;
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    cache.valid = year >= 0 && year <= 9999;
+    if (cache.valid) {
+      std::memcpy(cache.text, "0000-00-00", sizeof cache.text);
+      put_digits(cache.text, static_cast<uint64_t>(year), 4);
+      put_digits(cache.text + 5, static_cast<uint64_t>(month), 2);
+      put_digits(cache.text + 8, static_cast<uint64_t>(day), 2);
+    }
+  }
+  if (days != cache.days) {
     out += "0000-00-00 00:00:00.000000";
     return;
   }
   char b[26] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', ' ', '0', '0',
                 ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', '0', '0', '0'};
-  put_digits(b, static_cast<uint64_t>(year), 4);
-  put_digits(b + 5, static_cast<uint64_t>(month), 2);
-  put_digits(b + 8, static_cast<uint64_t>(day), 2);
+  std::memcpy(b, cache.text, sizeof cache.text);
   put_digits(b + 11, static_cast<uint64_t>(rem / 3600), 2);
   put_digits(b + 14, static_cast<uint64_t>(rem / 60 % 60), 2);
   put_digits(b + 17, static_cast<uint64_t>(rem % 60), 2);

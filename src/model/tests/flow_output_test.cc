@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
+#include <iterator>
 
 namespace flowlens {
 namespace {
@@ -85,6 +87,36 @@ TEST(FlowOutput, TimestampsAreUtcWithMicroseconds) {
   // The extremes a saturated event time can take.
   EXPECT_EQ(format_pmacct_time(INT64_MAX), "2262-04-11 23:47:16.854775");
   EXPECT_EQ(format_pmacct_time(INT64_MIN), "1677-09-21 00:12:43.145224");
+}
+
+// The date of the last day formatted is cached: days that come back after others, runs
+// of one day and both sides of midnight must all match the C library's own reading.
+TEST(FlowOutput, TimestampsOfManyDaysInAnyOrderMatchGmtime) {
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const int64_t days[] = {0, -1, 1, 11016, 11017, 19782, 19783, 47482, -25567};
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t day = days[next() % std::size(days)];
+    // Seconds near midnight on either side half of the time.
+    const int64_t second = next() % 2 == 0 ? static_cast<int64_t>(next() % 86400)
+                                           : (next() % 2 == 0 ? 0 : 86399);
+    const int64_t micros = static_cast<int64_t>(next() % 1'000'000);
+    const int64_t ns = (day * 86400 + second) * 1'000'000'000 + micros * 1000 +
+                       static_cast<int64_t>(next() % 1000);
+    const time_t t = static_cast<time_t>(day * 86400 + second);
+    std::tm tm{};
+    ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+    char expected[40];
+    std::snprintf(expected, sizeof expected, "%04d-%02d-%02d %02d:%02d:%02d.%06lld",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec, static_cast<long long>(micros));
+    ASSERT_EQ(format_pmacct_time(ns), expected) << "ns " << ns;
+  }
 }
 
 TEST(FlowOutput, CsvHasAHeaderWithTheJsonNames) {
