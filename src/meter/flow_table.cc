@@ -12,14 +12,6 @@
 namespace flowlens::meter {
 namespace {
 
-// a - b > limit for event times, without signed overflow on damaged timestamps.
-bool later_by_more_than(int64_t a, int64_t b, int64_t limit) {
-  return a > b && static_cast<uint64_t>(a) - static_cast<uint64_t>(b) > static_cast<uint64_t>(limit);
-}
-bool later_by_at_least(int64_t a, int64_t b, int64_t limit) {
-  return a > b && static_cast<uint64_t>(a) - static_cast<uint64_t>(b) >= static_cast<uint64_t>(limit);
-}
-
 int64_t saturating_add(int64_t a, int64_t b) {
   int64_t r = 0;
   if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
@@ -44,15 +36,6 @@ std::unique_ptr<T[], FlowTable::FreeSlots> FlowTable::allocate_zeroed(size_t cou
   size_t mapped = 0;
   void* p = flowlens::allocate_zeroed(count * sizeof(T), mapped);
   return std::unique_ptr<T[], FreeSlots>(static_cast<T*>(p), FreeSlots{mapped});
-}
-
-bool FlowTable::narrow_words(const FlowKey& key, uint64_t (&w)[3]) {
-  uint64_t k[7];
-  std::memcpy(k, &key, sizeof k);
-  w[0] = k[0] | (k[2] << 32);
-  w[1] = k[4];
-  w[2] = k[6];
-  return ((k[0] >> 32) | (k[2] >> 32) | k[1] | k[3] | k[5]) == 0;
 }
 
 FlowKey FlowTable::key_at(size_t slot) const {
@@ -118,43 +101,22 @@ void FlowTable::refresh_if_due(int64_t ts_ns) {
   next_refresh_ns_ = (floor_div(ts_ns, r) + 1) * r;
 }
 
-void FlowTable::update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_t bytes,
-                       uint64_t packets, uint8_t tcp_flags) {
-  ++counters_.packets;
-  if (ts_ns > now_ns_) now_ns_ = ts_ns;
-  if (config_.refresh_ns > 0) refresh_if_due(ts_ns);  // may flush: bound reset below
-  recent_min_ts_ = std::min(recent_min_ts_, ts_ns);
+void FlowTable::restart(size_t slot, int64_t ts_ns, uint64_t bytes, uint64_t packets,
+                        uint8_t tcp_flags) {
+  Entry& e = slots_[slot];
+  expired_at(e, ts_ns);  // counts the reason
+  emit(slot);
+  ++counters_.flows_created;
+  e.packets = packets;
+  e.bytes = bytes;
+  e.first_ns = ts_ns;
+  e.last_ns = ts_ns;
+  e.tcp_flags = tcp_flags;
+}
 
-  const auto tag = static_cast<uint32_t>(hash >> 32);
-  uint64_t w[3];
-  const uint8_t wide = narrow_words(key, w) ? uint8_t{0} : uint8_t{1};
-  size_t i = home_of(tag);
-  for (;;) {
-    Entry& e = slots_[i];
-    if (e.packets == 0) break;
-    if (e.tag == tag && e.wide == wide &&
-        (wide == 0 ? ((e.narrow[0] ^ w[0]) | (e.narrow[1] ^ w[1]) | (e.narrow[2] ^ w[2])) == 0
-                   : wide_keys_[i].key == key)) {
-      if (expired_at(e, ts_ns)) {
-        emit(i);
-        ++counters_.flows_created;
-        e.packets = packets;
-        e.bytes = bytes;
-        e.first_ns = ts_ns;
-        e.last_ns = ts_ns;
-        e.tcp_flags = tcp_flags;
-        return;
-      }
-      e.packets += packets;
-      e.bytes += bytes;
-      e.first_ns = std::min(e.first_ns, ts_ns);
-      e.last_ns = std::max(e.last_ns, ts_ns);
-      e.tcp_flags |= tcp_flags;
-      return;
-    }
-    i = next(i);
-  }
-
+void FlowTable::insert(const FlowKey& key, uint32_t tag, size_t empty, int64_t ts_ns,
+                       uint64_t bytes, uint64_t packets, uint8_t tcp_flags) {
+  size_t i = empty;
   if (size_ >= config_.max_flows) {
     evict_one();
     i = find_empty(tag);
@@ -315,13 +277,11 @@ void FlowTable::restart_pass() {
 }
 
 bool FlowTable::expired_at(const Entry& e, int64_t ts_ns) {
-  if (config_.inactive_timeout_ns > 0 &&
-      later_by_more_than(ts_ns, e.last_ns, config_.inactive_timeout_ns)) {
+  if (inactive_past(e, ts_ns)) {
     ++counters_.expired_inactive;
     return true;
   }
-  if (config_.active_timeout_ns > 0 &&
-      later_by_at_least(ts_ns, e.first_ns, config_.active_timeout_ns)) {
+  if (active_past(e, ts_ns)) {
     ++counters_.expired_active;
     return true;
   }

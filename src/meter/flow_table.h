@@ -24,8 +24,10 @@
 // Emitted records go to the sink in batches (std::function called per batch, never per
 // packet). Not thread-safe: one table per metering thread.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -93,9 +95,40 @@ class FlowTable {
   FlowTable(const FlowTableConfig& config, const Aggregation& aggregation, FlowSink sink);
 
   // Adds `packets` packets / `bytes` bytes seen at `ts_ns` to the key's entry. `hash`
-  // must be hash_key(key).
+  // must be hash_key(key). Inline: the lookup and the update of a live entry are the
+  // per-packet path; starting, restarting and evicting entries are out of line.
   void update(const FlowKey& key, uint64_t hash, int64_t ts_ns, uint64_t bytes, uint64_t packets,
-              uint8_t tcp_flags);
+              uint8_t tcp_flags) {
+    ++counters_.packets;
+    if (ts_ns > now_ns_) now_ns_ = ts_ns;
+    if (config_.refresh_ns > 0) refresh_if_due(ts_ns);  // may flush: bound reset below
+    recent_min_ts_ = std::min(recent_min_ts_, ts_ns);
+
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    uint64_t w[3];
+    const uint8_t wide = narrow_words(key, w) ? uint8_t{0} : uint8_t{1};
+    for (size_t i = home_of(tag);; i = next(i)) {
+      Entry& e = slots_[i];
+      if (e.packets == 0) {
+        insert(key, tag, i, ts_ns, bytes, packets, tcp_flags);
+        return;
+      }
+      if (e.tag == tag && e.wide == wide &&
+          (wide == 0 ? ((e.narrow[0] ^ w[0]) | (e.narrow[1] ^ w[1]) | (e.narrow[2] ^ w[2])) == 0
+                     : wide_keys_[i].key == key)) {
+        if (inactive_past(e, ts_ns) || active_past(e, ts_ns)) [[unlikely]] {
+          restart(i, ts_ns, bytes, packets, tcp_flags);
+          return;
+        }
+        e.packets += packets;
+        e.bytes += bytes;
+        e.first_ns = std::min(e.first_ns, ts_ns);
+        e.last_ns = std::max(e.last_ns, ts_ns);
+        e.tcp_flags |= tcp_flags;
+        return;
+      }
+    }
+  }
 
   // Hints the cache about the slots update() will touch for `hash`: the home slot and
   // the one after it. Each slot is a cache line of its own, so a key displaced by one
@@ -131,8 +164,32 @@ class FlowTable {
     return static_cast<size_t>((static_cast<uint64_t>(tag) * capacity_) >> 32);
   }
   size_t next(size_t i) const { return i + 1 == capacity_ ? 0 : i + 1; }
+  // a - b > limit / >= limit for event times, without signed overflow on damaged
+  // timestamps.
+  static bool later_by_more_than(int64_t a, int64_t b, int64_t limit) {
+    return a > b &&
+           static_cast<uint64_t>(a) - static_cast<uint64_t>(b) > static_cast<uint64_t>(limit);
+  }
+  static bool later_by_at_least(int64_t a, int64_t b, int64_t limit) {
+    return a > b &&
+           static_cast<uint64_t>(a) - static_cast<uint64_t>(b) >= static_cast<uint64_t>(limit);
+  }
+  bool inactive_past(const Entry& e, int64_t ts_ns) const {
+    return config_.inactive_timeout_ns > 0 &&
+           later_by_more_than(ts_ns, e.last_ns, config_.inactive_timeout_ns);
+  }
+  bool active_past(const Entry& e, int64_t ts_ns) const {
+    return config_.active_timeout_ns > 0 &&
+           later_by_at_least(ts_ns, e.first_ns, config_.active_timeout_ns);
+  }
   // True (and counted by reason) when `e` is past a timeout at event time `ts_ns`.
   bool expired_at(const Entry& e, int64_t ts_ns);
+  // update()'s cold paths: the entry in `slot` timed out and starts afresh with this
+  // packet; a new key goes into `empty` (where its probe ended) or, when the table has
+  // to grow or evict first, wherever its probe ends then.
+  void restart(size_t slot, int64_t ts_ns, uint64_t bytes, uint64_t packets, uint8_t tcp_flags);
+  void insert(const FlowKey& key, uint32_t tag, size_t empty, int64_t ts_ns, uint64_t bytes,
+              uint64_t packets, uint8_t tcp_flags);
   // The first event time at which `e` is expired (expired_at(e, t) iff t >= it).
   int64_t deadline_of(const Entry& e) const;
   // A lower bound of deadline_of() over every entry in the table: while now_ns_ is below
@@ -143,7 +200,14 @@ class FlowTable {
   void end_pass_if_done(size_t slots);
   void restart_pass();
   // True when `key` fits an Entry's narrow words; then `w` holds them.
-  static bool narrow_words(const FlowKey& key, uint64_t (&w)[3]);
+  static bool narrow_words(const FlowKey& key, uint64_t (&w)[3]) {
+    uint64_t k[7];
+    std::memcpy(k, &key, sizeof k);
+    w[0] = k[0] | (k[2] << 32);
+    w[1] = k[4];
+    w[2] = k[6];
+    return ((k[0] >> 32) | (k[2] >> 32) | k[1] | k[3] | k[5]) == 0;
+  }
   FlowKey key_at(size_t slot) const;
   void store_key(size_t slot, const FlowKey& key);
   void move_slot(size_t from, size_t to);  // copies the entry (and its wide key)
