@@ -149,10 +149,10 @@ void append_time(std::string& out, int64_t ns) {
     --days;
   }
   // The records of one purge mostly share a day: the calendar date of the last day
-  // formatted (per thread) is kept.
+  // formatted (per thread) is kept. Any int64 of nanoseconds lies in the years
+  // 1677-2262, so the year always has four digits.
   struct DateCache {
     int64_t days = INT64_MIN;
-    bool valid = false;
     char text[10] = {};
   };
   thread_local DateCache cache;
@@ -167,17 +167,10 @@ void append_time(std::string& out, int64_t ns) {
     const int64_t day = doy - (153 * mp + 2) / 5 + 1;
     const int64_t month = mp < 10 ? mp + 3 : mp - 9;
     const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    cache.valid = year >= 0 && year <= 9999;
-    if (cache.valid) {
-      std::memcpy(cache.text, "0000-00-00", sizeof cache.text);
-      put_digits(cache.text, static_cast<uint64_t>(year), 4);
-      put_digits(cache.text + 5, static_cast<uint64_t>(month), 2);
-      put_digits(cache.text + 8, static_cast<uint64_t>(day), 2);
-    }
-  }
-  if (days != cache.days) {
-    out += "0000-00-00 00:00:00.000000";
-    return;
+    std::memcpy(cache.text, "0000-00-00", sizeof cache.text);
+    put_digits(cache.text, static_cast<uint64_t>(year), 4);
+    put_digits(cache.text + 5, static_cast<uint64_t>(month), 2);
+    put_digits(cache.text + 8, static_cast<uint64_t>(day), 2);
   }
   char b[26] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', ' ', '0', '0',
                 ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', '0', '0', '0'};
